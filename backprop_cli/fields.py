@@ -1,0 +1,115 @@
+"""Typed readers of YAML nodes that record a diagnostic for each problem instead of stopping."""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+from typing import Iterable
+
+from .errors import Diagnostic, ProblemError, did_you_mean
+from .source import Node
+
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+_FRACTION = re.compile(r"([-+]?\d+)\s*/\s*(\d+)")
+
+
+class Fields:
+    """Reads values out of a node tree, collecting every problem as a positioned diagnostic."""
+
+    def __init__(self, filename: str):
+        self.filename = filename
+        self.diagnostics: list[Diagnostic] = []
+
+    def error(self, node: Node, message: str, hint: str = "", at_key: str | None = None,
+              path: str | None = None) -> None:
+        """Record a problem at a node (or at one of its keys)."""
+        line, column = node.key_marks.get(at_key, (node.line, node.column)) if at_key else (node.line, node.column)
+        self.diagnostics.append(Diagnostic(self.filename, line, column,
+                                           node.path if path is None else path, message, hint))
+
+    def raise_if_any(self) -> None:
+        if self.diagnostics:
+            raise ProblemError(self.diagnostics)
+
+    def keys(self, node: Node, allowed: Iterable[str], required: Iterable[str] = ()) -> dict[str, Node] | None:
+        """The children of a mapping node; unknown keys and missing required keys are reported."""
+        if not node.is_mapping:
+            self.error(node, f"expected a mapping, found {node.describe()}")
+            return None
+        allowed = list(allowed)
+        for key in node.value:
+            if key not in allowed:
+                self.error(node, f"unknown key '{key}', expected one of: {', '.join(allowed)}",
+                           did_you_mean(key, allowed), at_key=key, path=f"{node.path}.{key}".lstrip("."))
+        for key in required:
+            if key not in node.value:
+                self.error(node, f"expected a key '{key}', found none")
+        return {k: v for k, v in node.value.items() if k in allowed}
+
+    def number(self, node: Node, what: str = "a number", minimum: float | None = None,
+               exclusive: bool = False) -> float | None:
+        """A finite real number; strings like '1e-3' and '1/2' count, booleans do not."""
+        value = as_number(node.value)
+        if value is None:
+            self.error(node, f"expected {what}, found {node.describe()}")
+            return None
+        if not math.isfinite(value):
+            self.error(node, f"expected a finite number, found {node.describe()}")
+            return None
+        if minimum is not None and (value < minimum or (exclusive and value == minimum)):
+            bound = f"greater than {minimum:g}" if exclusive else f"at least {minimum:g}"
+            self.error(node, f"expected a number {bound}, found {value:g}")
+            return None
+        return value
+
+    def integer(self, node: Node, what: str = "a whole number", minimum: int = 1,
+                maximum: int | None = None) -> int | None:
+        """A whole number within bounds."""
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(node, f"expected {what}, found {node.describe()}")
+            return None
+        if value < minimum or (maximum is not None and value > maximum):
+            upper = f" and at most {maximum:,}" if maximum is not None else ""
+            self.error(node, f"expected {what} at least {minimum}{upper}, found {value:,}")
+            return None
+        return value
+
+    def boolean(self, node: Node) -> bool | None:
+        if not isinstance(node.value, bool):
+            self.error(node, f"expected true or false, found {node.describe()}")
+            return None
+        return node.value
+
+    def text(self, node: Node, what: str = "a string") -> str | None:
+        if not isinstance(node.value, str):
+            self.error(node, f"expected {what}, found {node.describe()}")
+            return None
+        return node.value
+
+    def choice(self, node: Node, choices: Iterable[str], what: str = "") -> str | None:
+        """One of a fixed set of names, with a 'did you mean' for a near miss."""
+        choices = list(choices)
+        if not isinstance(node.value, str) or node.value not in choices:
+            label = f"{what} " if what else ""
+            self.error(node, f"expected {label}one of: {', '.join(choices)}, found {node.describe()}",
+                       did_you_mean(node.value, choices) if isinstance(node.value, str) else "")
+            return None
+        return node.value
+
+
+def as_number(value: object) -> float | None:
+    """A float from a YAML int, float, or numeric string ('1e-3', '1/2'); None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if _NUMBER.fullmatch(text):
+            return float(text)
+        match = _FRACTION.fullmatch(text)
+        if match and int(match.group(2)) != 0:
+            return float(Fraction(int(match.group(1)), int(match.group(2))))
+    return None

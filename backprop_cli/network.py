@@ -1,0 +1,161 @@
+"""Layered networks, in every convention the format allows, compiled onto the graph engine.
+
+Samples are rows inside the engine: a layer computes ``Z = A W^T + b`` (orientation out_in) or
+``Z = A W + b`` (in_out), with a column of ones before A when the bias is folded into the weights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import losses
+from .graph import Node, apply, backward, constant, parameter
+from .problem import Entries, Layer, Problem
+
+
+@dataclass
+class Parameters:
+    """Current values of everything trainable: own weights and biases per layer, shared scalars."""
+
+    weights: list[np.ndarray]
+    biases: list[np.ndarray | None]
+    shared: np.ndarray
+
+    @classmethod
+    def initial(cls, problem: Problem) -> "Parameters":
+        layers = problem.network.layers
+        return cls([layer.weights.values.copy() for layer in layers],
+                   [None if layer.bias is None else layer.bias.values.copy() for layer in layers],
+                   np.array([p.value for p in problem.shared], dtype=float))
+
+
+@dataclass
+class LayerNodes:
+    """The nodes of one layer that a result reports."""
+
+    weights: Node  # own weight parameters, file orientation
+    weights_used: Node  # the matrix actually used: own values, shared values, zeros where absent
+    bias: Node | None
+    bias_used: Node | None
+    pre: Node
+    act: Node
+
+
+@dataclass
+class Compiled:
+    """One forward pass of a problem: per-layer nodes, shared parameters and the loss."""
+
+    layers: list[LayerNodes]
+    shared: Node
+    loss: losses.LossNodes
+    penalty: Node | None
+    objective: Node  # loss plus penalty: what the backward pass differentiates
+    from_logits: bool
+
+
+def used_values(entries: Entries, own: np.ndarray, shared: np.ndarray, names: dict[str, int]) -> np.ndarray:
+    """Entries as the network uses them: own values, shared values where named, NaN where absent."""
+    values = np.array(own, dtype=float, copy=True)
+    for position, name in entries.shared.items():
+        values[position] = shared[names[name]]
+    if entries.absent is not None:
+        values[entries.absent] = np.nan
+    return values
+
+
+def output_from_logits(problem: Problem) -> bool:
+    """True when the loss is computed from the output pre-activation (sigmoid+BCE, softmax+CCE)."""
+    activations = problem.network.layers[-1].activations
+    return len(activations) == 1 and (problem.loss.kind, activations[0].name) in losses.FROM_LOGITS
+
+
+def forward(problem: Problem, params: Parameters, rounder=None) -> Compiled:
+    """Build and evaluate the graph of a problem at the given parameter values."""
+    names = {p.name: i for i, p in enumerate(problem.shared)}
+    shared = parameter(params.shared, "shared")
+    network = problem.network
+    act = constant(problem.inputs, "input")
+    layer_nodes = []
+    for i, layer in enumerate(network.layers):
+        own_w = parameter(params.weights[i], f"W{i + 1}")
+        weights = _used(layer.weights, own_w, shared, names, rounder)
+        if network.folded_bias:
+            act = apply("concat", constant(np.ones((len(problem.inputs), 1))), act, axis=1)
+        matrix = apply("transpose", weights) if network.orientation == "out_in" else weights
+        pre = apply("matmul", act, matrix, rounder=rounder)
+        own_b = bias = None
+        if layer.bias is not None:
+            own_b = parameter(params.biases[i], f"b{i + 1}")
+            bias = _used(layer.bias, own_b, shared, names, rounder)
+            pre = apply("add" if layer.bias_sign > 0 else "sub", pre, bias, rounder=rounder)
+        act = _activate(layer, pre, rounder)
+        layer_nodes.append(LayerNodes(own_w, weights, own_b, bias, pre, act))
+    from_logits = output_from_logits(problem)
+    prediction = layer_nodes[-1].pre if from_logits else layer_nodes[-1].act
+    loss = losses.build(problem.loss, prediction, problem.targets, from_logits, rounder)
+    penalty = _penalty(problem, layer_nodes, shared, rounder)
+    objective = loss.total if penalty is None else apply("add", loss.total, penalty, rounder=rounder)
+    return Compiled(layer_nodes, shared, loss, penalty, objective, from_logits)
+
+
+def output_act_gradient(problem: Problem, compiled: Compiled) -> np.ndarray:
+    """dL/da of the output layer when the loss was taken from logits: the loss differentiated in a."""
+    prediction = parameter(compiled.layers[-1].act.value)
+    loss = losses.build(problem.loss, prediction, problem.targets)
+    backward(loss.total)
+    return prediction.grad
+
+
+def _used(entries: Entries, own: Node, shared: Node, names: dict[str, int], rounder) -> Node:
+    """The entries as used: own parameters where they exist, shared scalars where named, else 0."""
+    mask = entries.own_mask
+    if mask is None:
+        return own
+    used = apply("mul", own, constant(mask.astype(float)))
+    if entries.shared:
+        index = np.zeros(entries.values.shape, dtype=int)
+        where = np.zeros(entries.values.shape)
+        for position, name in entries.shared.items():
+            index[position] = names[name]
+            where[position] = 1.0
+        picked = apply("mul", apply("take", shared, index=index), constant(where))
+        used = apply("add", used, picked, rounder=rounder)
+    return used
+
+
+def _activate(layer: Layer, pre: Node, rounder) -> Node:
+    if len(layer.activations) == 1:
+        activation = layer.activations[0]
+        return apply(activation.name, pre, rounder=rounder, **dict(activation.attrs))
+    result = None
+    for activation in dict.fromkeys(layer.activations):
+        mask = np.array([a == activation for a in layer.activations], dtype=float)
+        part = apply("mul", apply(activation.name, pre, **dict(activation.attrs)), constant(mask))
+        result = part if result is None else apply("add", result, part)
+    return apply("identity", result, rounder=rounder)
+
+
+def _penalty(problem: Problem, layers: list[LayerNodes], shared: Node, rounder) -> Node | None:
+    """lambda * (sum of squared weights [and biases]), each shared parameter counted once."""
+    l2 = problem.training.l2
+    if l2 is None or l2.strength == 0.0:
+        return None
+    terms = [node for layer in layers for node in (layer.weights, layer.bias if l2.include_bias else None)
+             if node is not None]
+    kinds = {}
+    for layer in problem.network.layers:
+        for name in layer.weights.shared.values():
+            kinds[name] = True
+        if layer.bias is not None and l2.include_bias:
+            for name in layer.bias.shared.values():
+                kinds.setdefault(name, True)
+    squares = [apply("sum", apply("mul", node, node)) for node in terms]
+    if kinds:
+        mask = np.array([p.name in kinds for p in problem.shared], dtype=float)
+        squares.append(apply("sum", apply("mul", apply("mul", shared, shared), constant(mask))))
+    total = squares[0]
+    for square in squares[1:]:
+        total = apply("add", total, square)
+    return apply("mul", total, constant(l2.strength), rounder=rounder)

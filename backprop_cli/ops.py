@@ -1,0 +1,173 @@
+"""The op registry: for each primitive, a forward function and one vector-Jacobian product per input.
+
+A VJP is called as ``vjp(g, out, *inputs, **attrs)`` and returns the gradient for its input, shaped
+like that input: ``g`` is the gradient of the loss with respect to the op's output ``out``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+Array = np.ndarray
+VJP = Callable[..., Array]
+
+
+@dataclass(frozen=True)
+class Op:
+    """A primitive: its forward function and the VJP of each input (or one rule for any input)."""
+
+    name: str
+    forward: Callable[..., Array]
+    vjps: tuple[VJP, ...] = ()
+    variadic_vjp: Callable[[int], VJP] | None = None
+    attrs: dict[str, float] = field(default_factory=dict)  # attribute names with defaults
+
+    def vjp(self, index: int) -> VJP:
+        """The VJP for input ``index``; a missing rule is an error naming the op and the input."""
+        if self.variadic_vjp is not None:
+            return self.variadic_vjp(index)
+        if index >= len(self.vjps):
+            raise NotImplementedError(f"op '{self.name}' has no gradient rule for input {index + 1}")
+        return self.vjps[index]
+
+
+OPS: dict[str, Op] = {}
+ACTIVATIONS: dict[str, Op] = {}  # the subset a layer may use as its activation
+ELEMENT_LOSSES: dict[str, Op] = {}  # elementwise loss terms e(prediction, target)
+
+
+def defop(name: str, forward: Callable[..., Array], *vjps: VJP,
+          variadic_vjp: Callable[[int], VJP] | None = None, attrs: dict[str, float] | None = None,
+          activation: bool = False, element_loss: bool = False) -> Op:
+    """Register a primitive and return it."""
+    op = Op(name, forward, tuple(vjps), variadic_vjp, dict(attrs or {}))
+    OPS[name] = op
+    if activation:
+        ACTIVATIONS[name] = op
+    if element_loss:
+        ELEMENT_LOSSES[name] = op
+    return op
+
+
+def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
+    """Sum a broadcast gradient back down to ``shape``."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def _sigmoid(z: Array) -> Array:
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _log_softmax(z: Array, axis: int = -1) -> Array:
+    shifted = z - np.max(z, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def _softplus(z: Array) -> Array:
+    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+
+
+# Arithmetic --------------------------------------------------------------------------------------
+defop("add", np.add,
+      lambda g, out, a, b: unbroadcast(g, np.shape(a)),
+      lambda g, out, a, b: unbroadcast(g, np.shape(b)))
+defop("sub", np.subtract,
+      lambda g, out, a, b: unbroadcast(g, np.shape(a)),
+      lambda g, out, a, b: unbroadcast(-g, np.shape(b)))
+defop("mul", np.multiply,
+      lambda g, out, a, b: unbroadcast(g * b, np.shape(a)),
+      lambda g, out, a, b: unbroadcast(g * a, np.shape(b)))
+defop("div", np.divide,
+      lambda g, out, a, b: unbroadcast(g / b, np.shape(a)),
+      lambda g, out, a, b: unbroadcast(-g * a / (b * b), np.shape(b)))
+defop("neg", np.negative, lambda g, out, a: -g)
+defop("pow", np.power,
+      lambda g, out, a, b: unbroadcast(g * b * np.power(a, b - 1), np.shape(a)),
+      lambda g, out, a, b: unbroadcast(g * out * np.log(np.where(a > 0, a, 1.0)), np.shape(b)))
+defop("matmul", np.matmul,
+      lambda g, out, a, b: g @ np.swapaxes(b, -1, -2) if np.ndim(b) > 1 else np.multiply.outer(g, b),
+      lambda g, out, a, b: np.swapaxes(a, -1, -2) @ g if np.ndim(a) > 1 else np.multiply.outer(a, g))
+defop("transpose", lambda a: np.swapaxes(a, -1, -2), lambda g, out, a: np.swapaxes(g, -1, -2))
+
+
+def _sum_vjp(g: Array, out: Array, a: Array, axis=None, keepdims: bool = False) -> Array:
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    return np.broadcast_to(g, np.shape(a))
+
+
+defop("sum", lambda a, axis=None, keepdims=False: np.sum(a, axis=axis, keepdims=keepdims), _sum_vjp)
+defop("mean", lambda a, axis=None, keepdims=False: np.mean(a, axis=axis, keepdims=keepdims),
+      lambda g, out, a, axis=None, keepdims=False:
+      _sum_vjp(g, out, a, axis, keepdims) * (np.size(out) / np.size(a)))
+
+
+def _take_vjp(g: Array, out: Array, a: Array, index) -> Array:
+    grad = np.zeros(np.shape(a))
+    np.add.at(grad, index, g)
+    return grad
+
+
+defop("take", lambda a, index: np.asarray(a)[index], _take_vjp)
+
+
+def _concat_vjp(i: int) -> VJP:
+    def vjp(g: Array, out: Array, *parts: Array, axis: int = 0) -> Array:
+        start = sum(np.shape(p)[axis] for p in parts[:i])
+        stop = start + np.shape(parts[i])[axis]
+        return np.take(g, np.arange(start, stop), axis=axis)
+    return vjp
+
+
+defop("concat", lambda *parts, axis=0: np.concatenate(parts, axis=axis), variadic_vjp=_concat_vjp)
+
+# Elementwise functions ---------------------------------------------------------------------------
+defop("exp", np.exp, lambda g, out, a: g * out)
+defop("log", np.log, lambda g, out, a: g / a)
+defop("sqrt", np.sqrt, lambda g, out, a: g / (2.0 * out))
+defop("abs", np.abs, lambda g, out, a: g * np.sign(a))
+
+# Activations: derivatives at a kink take the right-hand value for z > 0 and the left one at z <= 0.
+defop("identity", lambda z: z, lambda g, out, z: g, activation=True)
+defop("sigmoid", _sigmoid, lambda g, out, z: g * out * (1.0 - out), activation=True)
+defop("tanh", np.tanh, lambda g, out, z: g * (1.0 - out * out), activation=True)
+defop("relu", lambda z: np.maximum(z, 0.0), lambda g, out, z: g * (z > 0), activation=True)
+defop("leaky_relu", lambda z, slope=0.01: np.where(z > 0, z, slope * z),
+      lambda g, out, z, slope=0.01: g * np.where(z > 0, 1.0, slope),
+      attrs={"slope": 0.01}, activation=True)
+defop("softplus", _softplus, lambda g, out, z: g * _sigmoid(z), activation=True)
+defop("elu", lambda z, alpha=1.0: np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0.0))),
+      lambda g, out, z, alpha=1.0: g * np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0.0))),
+      attrs={"alpha": 1.0}, activation=True)
+defop("softmax", lambda z: np.exp(_log_softmax(z)),
+      lambda g, out, z: out * (g - np.sum(g * out, axis=-1, keepdims=True)), activation=True)
+
+# Elementwise loss terms e(prediction, target); the *_logits forms take the pre-activation and stay
+# finite for any |z|, where log(sigmoid(z)) or log(softmax(z)) would round to log(0).
+defop("square_diff", lambda a, y: (a - y) ** 2,
+      lambda g, out, a, y: 2.0 * g * (a - y),
+      lambda g, out, a, y: -2.0 * g * (a - y), element_loss=True)
+defop("bce", lambda a, y: -(y * np.log(a) + (1.0 - y) * np.log1p(-a)),
+      lambda g, out, a, y: g * ((1.0 - y) / (1.0 - a) - y / a),
+      lambda g, out, a, y: -g * (np.log(a) - np.log1p(-a)), element_loss=True)
+defop("bce_logits", lambda z, y: _softplus(z) - y * z,
+      lambda g, out, z, y: g * (_sigmoid(z) - y),
+      lambda g, out, z, y: -g * z, element_loss=True)
+defop("cce", lambda a, y: -y * np.log(a),
+      lambda g, out, a, y: -g * y / a,
+      lambda g, out, a, y: -g * np.log(a), element_loss=True)
+defop("softmax_cce", lambda z, y: -y * _log_softmax(z),
+      lambda g, out, z, y: np.exp(_log_softmax(z)) * np.sum(g * y, axis=-1, keepdims=True) - g * y,
+      lambda g, out, z, y: -g * _log_softmax(z), element_loss=True)

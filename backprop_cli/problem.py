@@ -1,0 +1,144 @@
+"""Frozen descriptions of a problem, as the schema validated it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+Orientation = Literal["out_in", "in_out"]
+Reduction = Literal["sum", "mean"]
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An activation function by registry name, with its attributes (slope, alpha)."""
+
+    name: str
+    attrs: tuple[tuple[str, float], ...] = ()
+
+    def __str__(self) -> str:
+        if not self.attrs:
+            return self.name
+        return f"{self.name}({', '.join(f'{k}={v:g}' for k, v in self.attrs)})"
+
+
+@dataclass(frozen=True, eq=False)
+class Entries:
+    """A weight matrix or a bias vector: own values, missing connections, uses of named parameters.
+
+    ``values`` holds the initial value of every entry that is a parameter of its own; ``absent`` marks
+    entries that do not exist (no connection); ``shared`` maps an entry's index to the name of the
+    shared scalar parameter it uses.
+    """
+
+    values: np.ndarray
+    absent: np.ndarray | None = None
+    shared: dict[tuple[int, ...], str] = field(default_factory=dict)
+    frozen: bool = False
+
+    @property
+    def own_mask(self) -> np.ndarray | None:
+        """True where the entry is a parameter of its own; None when every entry is."""
+        if self.absent is None and not self.shared:
+            return None
+        mask = np.ones(self.values.shape, dtype=bool) if self.absent is None else ~self.absent
+        for index in self.shared:
+            mask[index] = False
+        return mask
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer of units: weights in the file's orientation, optional bias, activation(s)."""
+
+    name: str
+    units: int
+    activations: tuple[Activation, ...]  # one for the whole layer, or one per unit
+    weights: Entries
+    bias: Entries | None = None
+    bias_sign: float = 1.0  # -1 for a threshold that is subtracted
+
+
+@dataclass(frozen=True)
+class Network:
+    """A stack of fully or partly connected layers in one orientation and bias convention."""
+
+    inputs: int
+    layers: tuple[Layer, ...]
+    orientation: Orientation = "out_in"
+    folded_bias: bool = False
+
+
+@dataclass(frozen=True)
+class SharedParameter:
+    """A named scalar parameter that may be used in several places."""
+
+    name: str
+    value: float
+    frozen: bool = False
+
+
+@dataclass(frozen=True)
+class Loss:
+    """Loss kind with its scale and reductions over outputs and over samples."""
+
+    kind: str  # squared_error | binary_cross_entropy | categorical_cross_entropy
+    factor: float = 1.0
+    outputs: Reduction = "sum"
+    samples: Reduction = "sum"
+
+
+@dataclass(frozen=True)
+class L2:
+    """An L2 penalty lambda * ||w||^2 added to the loss."""
+
+    strength: float
+    include_bias: bool = False
+
+
+@dataclass(frozen=True)
+class Training:
+    """Gradient-descent settings."""
+
+    learning_rate: float = 0.0
+    steps: int = 1
+    l2: L2 | None = None
+
+
+@dataclass(frozen=True)
+class Notation:
+    """The symbols a course uses for each quantity."""
+
+    pre: str = "z"
+    act: str = "a"
+    delta: str = "δ"
+    loss: str = "L"
+    weight: str = "w"
+    bias: str = "b"
+    threshold: str = "θ"
+    input: str = "x"
+
+
+NOTATIONS = {
+    "standard": Notation(),
+    "lfd": Notation(pre="s", act="x", loss="e", input="x"),
+    "netout": Notation(pre="net", act="out", loss="E", input="in"),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Everything needed to work a layered-network problem."""
+
+    source: str
+    title: str
+    network: Network
+    inputs: np.ndarray  # (samples, inputs): one row per sample whatever the file's layout
+    targets: np.ndarray  # (samples, outputs)
+    loss: Loss
+    training: Training
+    notation: Notation = Notation()
+    shared: tuple[SharedParameter, ...] = ()
+    samples_are: Literal["rows", "columns"] = "rows"

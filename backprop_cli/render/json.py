@@ -1,0 +1,119 @@
+"""The result as a stable JSON document (schema ``backprop-cli/result``, version 1).
+
+Numbers are float64 at full precision (shortest text that reads back to the same float). An entry that
+does not exist (no connection) is null; a value that is not finite is the string "inf", "-inf" or "nan".
+Per-sample quantities are lists of samples, each a list of units, whatever the file's layout.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+from ..network import Parameters, used_values
+from ..solver import ParamResult, Result
+
+SCHEMA = "backprop-cli/result"
+VERSION = 1
+
+
+def _number(value: float) -> float | str:
+    value = float(value)
+    if math.isfinite(value):
+        return value
+    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+
+
+def _array(values: np.ndarray, absent: np.ndarray | None = None) -> Any:
+    """Nested lists of numbers; entries marked absent become null."""
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 0:
+        return _number(values)
+    return [_array(values[i], None if absent is None else absent[i]) if values.ndim > 1
+            else (None if absent is not None and absent[i] else _number(values[i]))
+            for i in range(len(values))]
+
+
+def _param(param: ParamResult | None) -> dict[str, Any] | None:
+    if param is None:
+        return None
+    absent = param.entries.absent
+    return {
+        "value": _array(param.value, absent),
+        "grad": _array(param.grad, absent),
+        "updated": _array(param.updated, absent),
+        "frozen": param.frozen,
+        "shared": {",".join(str(i + 1) for i in pos): name for pos, name in sorted(param.entries.shared.items())},
+    }
+
+
+def _final(result: Result, params: Parameters) -> list[dict[str, Any]]:
+    problem = result.problem
+    names = {p.name: i for i, p in enumerate(problem.shared)}
+    final = []
+    for i, layer in enumerate(problem.network.layers):
+        weights = used_values(layer.weights, params.weights[i], params.shared, names)
+        bias = None if layer.bias is None else used_values(layer.bias, params.biases[i], params.shared, names)
+        final.append({"weights": _array(weights, layer.weights.absent),
+                      "bias": None if bias is None else _array(bias, layer.bias.absent)})
+    return final
+
+
+def document(result: Result) -> dict[str, Any]:
+    """The result as plain JSON-ready data."""
+    problem = result.problem
+    network = problem.network
+    n = problem.notation
+    doc: dict[str, Any] = {
+        "schema": SCHEMA,
+        "version": VERSION,
+        "title": problem.title,
+        "source": problem.source,
+        "conventions": {
+            "orientation": network.orientation,
+            "fold_bias": network.folded_bias,
+            "samples_are": problem.samples_are,
+            "notation": {"pre_activation": n.pre, "activation": n.act, "delta": n.delta, "loss": n.loss,
+                         "weight": n.weight, "bias": n.bias, "threshold": n.threshold, "input": n.input},
+        },
+        "input": _array(problem.inputs),
+        "target": _array(problem.targets),
+        "layers": [{
+            "index": layer.index,
+            "name": layer.name,
+            "units": layer.units,
+            "activation_function": [str(a) for a in layer.activations],
+            "pre_activation": _array(layer.pre),
+            "activation": _array(layer.act),
+            "grad_activation": _array(layer.grad_act),
+            "delta": _array(layer.delta),
+            "weights": _param(layer.weights),
+            "bias": _param(layer.bias),
+            "bias_sign": layer.bias_sign,
+        } for layer in result.layers],
+        "shared": [{"name": p.name, "value": _number(p.value), "grad": _number(p.grad),
+                    "updated": _number(p.updated), "frozen": p.frozen, "uses": p.uses} for p in result.shared],
+        "loss": {"formula": result.loss.formula, "value": _number(result.loss.value),
+                 "data": _number(result.loss.data), "penalty": _number(result.loss.penalty),
+                 "per_sample": _array(result.loss.per_sample)},
+        "training": None,
+        "warnings": list(result.warnings),
+    }
+    if result.trained:
+        t = problem.training
+        doc["training"] = {
+            "learning_rate": t.learning_rate, "steps": t.steps,
+            "l2": None if t.l2 is None else {"lambda": t.l2.strength, "include_bias": t.l2.include_bias},
+            "history": [_number(v) for v in result.history],
+            "final_loss": _number(result.final_loss),
+            "final": _final(result, result.final),
+        }
+    return doc
+
+
+def render(result: Result) -> str:
+    """The JSON text, indented, ending with a newline."""
+    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,221 @@
+"""A result laid out as titled tables of text, in the file's notation, before any drawing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..problem import Notation, Problem
+from ..solver import LayerResult, ParamResult, Result
+
+MAX_SAMPLES = 8
+MAX_UNITS = 32
+MAX_ENTRIES = 64
+
+
+@dataclass
+class Table:
+    """A titled table of already-formatted cells, with optional lines under it."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    """The title, the conventions in words, then the tables in reading order."""
+
+    title: str
+    lines: list[str]
+    tables: list[Table]
+
+
+def number(value: float, precision: int) -> str:
+    """A value rounded for display to ``precision`` significant digits."""
+    if np.isnan(value):
+        return "nan"
+    if np.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    text = f"{value:.{precision}g}"
+    return "0" if text == "-0" else text
+
+
+def index_label(position: tuple[int, ...], offset: tuple[int, ...]) -> str:
+    """Matrix indices as on a sheet: 1-based, or 0 for a folded bias row; commas past 9."""
+    indices = [str(p + o) for p, o in zip(position, offset)]
+    return ("," if any(len(i) > 1 for i in indices) else "").join(indices)
+
+
+def build(result: Result, precision: int = 6) -> Report:
+    """Lay out the whole result."""
+    problem = result.problem
+    n = problem.notation
+
+    def fmt(value):
+        return number(float(value), precision)
+
+    tables = [_input_table(problem, fmt)]
+    for layer in result.layers:
+        tables.append(_layer_table(problem, layer, fmt))
+    tables.append(_loss_table(result, fmt))
+    for layer in result.layers:
+        tables.append(_parameter_table(problem, layer, result.trained, fmt))
+    if result.shared:
+        tables.append(_shared_table(result, fmt))
+    if result.trained and problem.training.steps > 1:
+        tables.append(_history_table(result, fmt))
+    return Report(problem.title or problem.source, _convention_lines(problem, n), tables)
+
+
+def _convention_lines(problem: Problem, n: Notation) -> list[str]:
+    net = problem.network
+    shape = " → ".join([str(net.inputs)] + [
+        f"{layer.units} ({'/'.join(dict.fromkeys(str(a) for a in layer.activations))})" for layer in net.layers])
+    w, s, a = n.weight.upper(), n.pre, n.act
+    if net.orientation == "out_in":
+        rule = f"{s}^(l) = {w}^(l) {a}^(l-1)"
+        index = f"{n.weight}^(l)_jk joins unit k of layer l-1 to unit j of layer l"
+    else:
+        rule = f"{s}^(l) = {w}^(l)T {a}^(l-1)"
+        index = f"{n.weight}^(l)_ij joins unit i of layer l-1 to unit j of layer l"
+    if net.folded_bias:
+        rule += f", with {a}^(l-1)_0 = 1 and the bias in {'row' if net.orientation == 'in_out' else 'column'} 0"
+    elif any(layer.bias is not None for layer in net.layers):
+        rule += f" + {n.bias}^(l)" if all(l.bias_sign > 0 for l in net.layers) else f" − {n.threshold}^(l)"
+    lines = [f"network: {shape}", f"layers: {rule}; {a}^(l) = g({s}^(l)); {index}",
+             f"{n.delta}^(l) = ∂{n.loss}/∂{s}^(l)"]
+    if problem.training.learning_rate:
+        t = problem.training
+        update = f"update: p ← p − {t.learning_rate:g} · ∂{n.loss}/∂p"
+        if t.steps > 1:
+            update += f", {t.steps} steps"
+        if t.l2:
+            update += f"; L2 penalty {t.l2.strength:g} · ‖w‖² ({'weights and biases' if t.l2.include_bias else 'weights only'})"
+        lines.append(update)
+    return lines
+
+
+def _sample_rows(count: int) -> tuple[range, list[str]]:
+    notes = [f"showing {MAX_SAMPLES} of {count} samples; --format json has all"] if count > MAX_SAMPLES else []
+    return range(min(count, MAX_SAMPLES)), notes
+
+
+def _unit_rows(count: int) -> tuple[range, list[str]]:
+    notes = [f"showing {MAX_UNITS} of {count} units; --format json has all"] if count > MAX_UNITS else []
+    return range(min(count, MAX_UNITS)), notes
+
+
+def _input_table(problem: Problem, fmt) -> Table:
+    n, data = problem.notation, problem.inputs
+    samples, notes = _sample_rows(len(data))
+    units, more = _unit_rows(data.shape[1])
+    many = len(data) > 1
+    rows = []
+    for s in samples:
+        if problem.network.folded_bias:
+            rows.append(([str(s + 1)] if many else []) + ["0", "1"])
+        for j in units:
+            rows.append(([str(s + 1)] if many else []) + [str(j + 1), fmt(data[s, j])])
+    columns = (["n"] if many else []) + ["j", f"{n.input}_j = {n.act}^(0)_j"]
+    target = problem.targets
+    target_note = "target y = " + "; ".join(
+        "[" + ", ".join(fmt(v) for v in target[s]) + "]" for s in samples)
+    return Table("input", columns, rows, notes + more + [target_note])
+
+
+def _layer_table(problem: Problem, layer: LayerResult, fmt) -> Table:
+    n, l = problem.notation, layer.index
+    mixed = len(layer.activations) > 1
+    many = len(layer.pre) > 1
+    samples, notes = _sample_rows(len(layer.pre))
+    units, more = _unit_rows(layer.units)
+    folded_row = problem.network.folded_bias and l < len(problem.network.layers)
+    rows = []
+    for s in samples:
+        lead = [str(s + 1)] if many else []
+        if folded_row:
+            rows.append(lead + ["0"] + (["—"] if mixed else []) + ["—", "1", "—", "—"])
+        for j in units:
+            kind = [str(layer.activations[j])] if mixed else []
+            rows.append(lead + [str(j + 1)] + kind + [fmt(layer.pre[s, j]), fmt(layer.act[s, j]),
+                                                      fmt(layer.grad_act[s, j]), fmt(layer.delta[s, j])])
+    columns = (["n"] if many else []) + ["j"] + (["g"] if mixed else []) + [
+        f"{n.pre}^({l})_j", f"{n.act}^({l})_j", f"∂{n.loss}/∂{n.act}^({l})_j",
+        f"{n.delta}^({l})_j = ∂{n.loss}/∂{n.pre}^({l})_j"]
+    activation = "mixed" if mixed else str(layer.activations[0])
+    title = f"layer {l}: {layer.name} ({activation})"
+    return Table(title, columns, rows, notes + more)
+
+
+def _loss_table(result: Result, fmt) -> Table:
+    loss, n = result.loss, result.problem.notation
+    rows = []
+    if len(loss.per_sample) > 1:
+        samples, _ = _sample_rows(len(loss.per_sample))
+        rows += [[f"sample {s + 1}", fmt(loss.per_sample[s])] for s in samples]
+    if loss.penalty:
+        rows += [["data loss", fmt(loss.data)], ["L2 penalty", fmt(loss.penalty)]]
+    rows.append([n.loss, fmt(loss.value)])
+    return Table("loss", ["term", "value"], rows, [loss.formula])
+
+
+def _parameter_table(problem: Problem, layer: LayerResult, trained: bool, fmt) -> Table:
+    n, l = problem.notation, layer.index
+    net = problem.network
+    rows: list[list[str]] = []
+    offset = (0, 0)
+    if not net.folded_bias:
+        offset = (1, 1)
+    elif net.orientation == "out_in":
+        offset = (1, 0)
+    shown = 0
+    total = 0
+    notes = []
+    for symbol, param, offs in ((n.weight, layer.weights, offset),
+                                (n.bias if layer.bias_sign > 0 else n.threshold, layer.bias, (1,))):
+        if param is None:
+            continue
+        for position in np.ndindex(param.value.shape):
+            if param.entries.absent is not None and param.entries.absent[position]:
+                continue
+            total += 1
+            if shown >= MAX_ENTRIES:
+                continue
+            shown += 1
+            label = f"{symbol}^({l})_{index_label(position, offs)}"
+            name = param.entries.shared.get(position)
+            if name:
+                label += f" = {name}"
+            row = [label, fmt(param.value[position]), fmt(param.grad[position])]
+            if trained:
+                row.append(fmt(param.updated[position]) + (" (frozen)" if param.frozen and not name else ""))
+            rows.append(row)
+    if total > shown:
+        notes.append(f"showing {shown} of {total} entries; --format json has all")
+    if any(p is not None and p.entries.shared for p in (layer.weights, layer.bias)):
+        notes.append("a shared entry shows the gradient through that one use; its total is in 'shared parameters'")
+    columns = ["parameter", "value", f"∂{n.loss}/∂parameter"] + (["updated"] if trained else [])
+    return Table(f"parameters of layer {l}: {layer.name}", columns, rows, notes)
+
+
+def _shared_table(result: Result, fmt) -> Table:
+    n = result.problem.notation
+    rows = []
+    for p in result.shared:
+        row = [p.name, fmt(p.value), fmt(p.grad)]
+        if result.trained:
+            row.append(fmt(p.updated) + (" (frozen)" if p.frozen else ""))
+        rows.append(row + [", ".join(p.uses) or "unused"])
+    columns = ["name", "value", f"∂{n.loss}/∂name (sum over uses)"] + (["updated"] if result.trained else []) + ["used in"]
+    return Table("shared parameters", columns, rows)
+
+
+def _history_table(result: Result, fmt) -> Table:
+    n = result.problem.notation
+    rows = [[str(i + 1), fmt(v)] for i, v in enumerate(result.history)]
+    rows.append(["after", fmt(result.final_loss)])
+    return Table("training", ["step", f"{n.loss} before the step"], rows,
+                 ["parameters after the last step: --format json ('training.final')"])

@@ -1,0 +1,402 @@
+"""The problem format (v1, layered networks): a positioned node tree in, a Problem out.
+
+Every problem found in a file is collected and reported at once, sorted by position.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import numpy as np
+
+from . import source
+from .errors import did_you_mean
+from .fields import Fields, as_number
+from .ops import ACTIVATIONS
+from .problem import (NOTATIONS, L2, Activation, Entries, Layer, Loss, Network, Notation, Problem,
+                      SharedParameter, Training)
+from .source import Node
+
+TOP_KEYS = ("title", "description", "notation", "parameters", "network", "input", "target",
+            "samples_are", "loss", "train")
+LOSS_KINDS = ("squared_error", "binary_cross_entropy", "categorical_cross_entropy")
+INITS = ("normal", "uniform", "xavier_normal", "xavier_uniform", "he_normal", "he_uniform")
+NOTATION_KEYS = {"pre_activation": "pre", "activation": "act", "delta": "delta", "loss": "loss",
+                 "weight": "weight", "bias": "bias", "threshold": "threshold", "input": "input"}
+MAX_VALUES = 50_000_000  # parameters plus activations; refused before anything is allocated
+MAX_UNITS = 1_000_000
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def load(path: str) -> Problem:
+    """Read, validate and build the problem in a YAML file (raises ProblemError)."""
+    return build(source.read(path), path)
+
+
+def loads(text: str, filename: str = "<string>") -> Problem:
+    """Validate and build a problem from YAML text (raises ProblemError)."""
+    return build(source.parse(text, filename), filename)
+
+
+def build(tree: Node, filename: str) -> Problem:
+    """Turn a parsed file into a Problem, or raise ProblemError listing every problem found."""
+    return _Reader(Fields(filename)).problem(tree)
+
+
+class _Reader:
+    def __init__(self, fields: Fields):
+        self.f = fields
+        self.shared: dict[str, SharedParameter] = {}
+
+    # -- top level -------------------------------------------------------------------------------
+    def problem(self, tree: Node) -> Problem:
+        f = self.f
+        top = f.keys(tree, TOP_KEYS, required=("network", "input", "target", "loss")) or {}
+        title = f.text(top["title"]) if "title" in top else None
+        notation = self.notation(top["notation"]) if "notation" in top else Notation()
+        if "parameters" in top:
+            self.shared_parameters(top["parameters"])
+        samples_are = f.choice(top["samples_are"], ("rows", "columns")) if "samples_are" in top else "rows"
+        network = self.network(top["network"], top) if "network" in top else None
+        loss = self.loss(top["loss"]) if "loss" in top else None
+        training = self.training(top["train"]) if "train" in top else Training()
+        if network is not None and samples_are is not None:
+            inputs = self.data(top.get("input"), network.inputs, samples_are, "input")
+            targets = self.data(top.get("target"), network.layers[-1].units, samples_are, "target")
+            if inputs is not None and targets is not None and len(inputs) != len(targets):
+                f.error(top["target"], f"expected {len(inputs)} samples (as many as input), found {len(targets)}")
+            if targets is not None and loss is not None:
+                self.check_targets(top["target"], targets, loss)
+        f.raise_if_any()
+        return Problem(source=f.filename, title=title or "", network=network, inputs=inputs,
+                       targets=targets, loss=loss, training=training, notation=notation,
+                       shared=tuple(self.shared.values()), samples_are=samples_are)
+
+    def notation(self, node: Node) -> Notation:
+        if not node.is_mapping:
+            return NOTATIONS.get(self.f.choice(node, NOTATIONS, "notation"), Notation())
+        keys = self.f.keys(node, ("preset", *NOTATION_KEYS)) or {}
+        base = Notation()
+        if "preset" in keys:
+            preset = self.f.choice(keys["preset"], NOTATIONS, "notation")
+            base = NOTATIONS.get(preset, base)
+        symbols = {NOTATION_KEYS[k]: self.f.text(v, "a symbol") for k, v in keys.items() if k != "preset"}
+        return replace(base, **{k: v for k, v in symbols.items() if v})
+
+    def shared_parameters(self, node: Node) -> None:
+        for name, child in (self.f.keys(node, node.value if node.is_mapping else ()) or {}).items():
+            if not _NAME.fullmatch(name):
+                self.f.error(node, f"expected a parameter name (letters, digits, _), found '{name}'", at_key=name)
+                continue
+            frozen = False
+            if child.is_mapping:
+                keys = self.f.keys(child, ("value", "frozen"), required=("value",)) or {}
+                value = self.f.number(keys["value"]) if "value" in keys else None
+                if "frozen" in keys:
+                    frozen = bool(self.f.boolean(keys["frozen"]))
+            else:
+                value = self.f.number(child)
+            if value is not None:
+                self.shared[name] = SharedParameter(name, value, frozen)
+
+    # -- network ---------------------------------------------------------------------------------
+    def network(self, node: Node, top: dict[str, Node]) -> Network | None:
+        f = self.f
+        keys = f.keys(node, ("inputs", "orientation", "fold_bias", "seed", "layers"),
+                      required=("inputs", "layers"))
+        if keys is None:
+            return None
+        inputs = f.integer(keys["inputs"], "a number of inputs", 1, MAX_UNITS) if "inputs" in keys else None
+        orientation = f.choice(keys["orientation"], ("out_in", "in_out")) if "orientation" in keys else "out_in"
+        folded = f.boolean(keys["fold_bias"]) if "fold_bias" in keys else False
+        seed = f.integer(keys["seed"], "a seed", 0) if "seed" in keys else 0
+        layer_nodes = keys.get("layers")
+        if layer_nodes is None or not layer_nodes.is_sequence or not layer_nodes.value:
+            if layer_nodes is not None:
+                f.error(layer_nodes, f"expected a list of at least one layer, found {layer_nodes.describe()}")
+            return None
+        shapes = [self.layer_shape(n) for n in layer_nodes.value]
+        if inputs is None or orientation is None or folded is None or seed is None or None in shapes:
+            return None
+        if not self.fits_in_memory(node, inputs, [u for u, _ in shapes], top.get("input")):
+            return None
+        layers, fan_in = [], inputs
+        for index, (layer_node, (units, keys_)) in enumerate(zip(layer_nodes.value, shapes), start=1):
+            layer = self.layer(layer_node, keys_, index, units, fan_in, orientation, folded, seed)
+            if layer is not None:
+                layers.append(layer)
+            fan_in = units
+        if len(layers) != len(shapes):
+            return None
+        return Network(inputs, tuple(layers), orientation, folded)
+
+    def layer_shape(self, node: Node) -> tuple[int, dict[str, Node]] | None:
+        keys = self.f.keys(node, ("name", "units", "activation", "weights", "bias", "threshold", "frozen"),
+                           required=("units", "weights"))
+        if keys is None or "units" not in keys:
+            return None
+        units = self.f.integer(keys["units"], "a number of units", 1, MAX_UNITS)
+        return None if units is None else (units, keys)
+
+    def fits_in_memory(self, node: Node, inputs: int, units: list[int], data: Node | None) -> bool:
+        samples = len(data.value) if data is not None and data.is_sequence and data.value \
+            and isinstance(data.value[0].value, list) else 1
+        widths = [inputs, *units]
+        total = sum((a + 1) * b for a, b in zip(widths, widths[1:])) + samples * sum(widths)
+        if total > MAX_VALUES:
+            self.f.error(node, f"expected at most {MAX_VALUES:,} weights and activations in all, "
+                               f"found {total:,} (too large to work here)")
+            return False
+        return True
+
+    def layer(self, node: Node, keys: dict[str, Node], index: int, units: int, fan_in: int,
+              orientation: str, folded: bool, seed: int) -> Layer | None:
+        f = self.f
+        name = f.text(keys["name"], "a layer name") if "name" in keys else None
+        name = name or f"layer {index}"
+        activations = self.activations(keys["activation"], units) if "activation" in keys \
+            else (Activation("identity"),)
+        rows, cols = (units, fan_in + folded) if orientation == "out_in" else (fan_in + folded, units)
+        what = "units × inputs" if orientation == "out_in" else "inputs × units"
+        if folded:
+            what += ", bias included"
+        frozen = self.frozen(keys["frozen"]) if "frozen" in keys else set()
+        weights = self.entries(keys["weights"], (rows, cols), f"layer '{name}' ({what})",
+                               "weights" in frozen, [seed, index, 0], fan_in, units)
+        bias, sign = None, 1.0
+        if "bias" in keys and "threshold" in keys:
+            f.error(keys["threshold"], "expected either bias or threshold, found both")
+        for key, key_sign in (("bias", 1.0), ("threshold", -1.0)):
+            if key not in keys or keys[key].value is None:
+                continue
+            if folded:
+                f.error(keys[key], f"expected no separate {key}: network.fold_bias puts the bias in the weights")
+                continue
+            bias = self.entries(keys[key], (units,), f"layer '{name}' (one per unit)", key in frozen,
+                                [seed, index, 1], fan_in, units, layer_name=name, key=key)
+            sign = key_sign
+        if activations is None or weights is None or (bias is None and any(
+                k in keys and keys[k].value is not None for k in ("bias", "threshold"))):
+            return None
+        return Layer(name, units, activations, weights, bias, sign)
+
+    def frozen(self, node: Node) -> set[str]:
+        if isinstance(node.value, bool):
+            return {"weights", "bias", "threshold"} if node.value else set()
+        if not node.is_sequence:
+            self.f.error(node, f"expected true, false or a list of weights/bias/threshold, found {node.describe()}")
+            return set()
+        return {self.f.choice(item, ("weights", "bias", "threshold")) for item in node.value} - {None}
+
+    def activations(self, node: Node, units: int) -> tuple[Activation, ...] | None:
+        if node.is_sequence:
+            if len(node.value) != units:
+                self.f.error(node, f"expected one activation per unit ({units}), found {len(node.value)}")
+                return None
+            found = [self.activation(item) for item in node.value]
+            if None in found:
+                return None
+            if len(set(found)) > 1 and any(a.name == "softmax" for a in found):
+                self.f.error(node, "expected softmax on a whole layer, found it mixed with other activations")
+                return None
+            return tuple(found) if len(set(found)) > 1 else (found[0],)
+        found = self.activation(node)
+        return None if found is None else (found,)
+
+    def activation(self, node: Node) -> Activation | None:
+        if node.is_mapping:
+            keys = self.f.keys(node, ("name", "slope", "alpha"), required=("name",)) or {}
+            if "name" not in keys:
+                return None
+            name = self.f.choice(keys["name"], ACTIVATIONS, "activation")
+            if name is None:
+                return None
+            allowed = ACTIVATIONS[name].attrs
+            attrs = []
+            for key in ("slope", "alpha"):
+                if key in keys:
+                    if key not in allowed:
+                        self.f.error(keys[key], f"expected no '{key}' for {name}, found one", at_key=None)
+                        continue
+                    value = self.f.number(keys[key])
+                    if value is not None:
+                        attrs.append((key, value))
+            return Activation(name, tuple(attrs))
+        name = self.f.choice(node, ACTIVATIONS, "activation")
+        return None if name is None else Activation(name)
+
+    # -- weights and biases ----------------------------------------------------------------------
+    def entries(self, node: Node, shape: tuple[int, ...], context: str, frozen: bool, seed: list[int],
+                fan_in: int, fan_out: int, layer_name: str = "", key: str = "") -> Entries | None:
+        """A weight matrix or bias vector in any of its forms: list, fill value, shared name, init."""
+        value = node.value
+        if node.is_mapping:
+            if key and "shared" in value:
+                return self.shared_bias(node, shape, layer_name, key, frozen)
+            return self.random(node, shape, seed, fan_in, fan_out, frozen)
+        if not node.is_sequence:
+            if as_number(value) is None and isinstance(value, str) and value in self.shared:
+                return Entries(np.zeros(shape), shared={i: value for i in np.ndindex(shape)}, frozen=frozen)
+            number = self.f.number(node, "a number, a list, a parameter name or {init: ...}")
+            return None if number is None else Entries(np.full(shape, number), frozen=frozen)
+        items = self.grid(node, shape, context)
+        if items is None:
+            return None
+        values = np.zeros(shape)
+        absent = np.zeros(shape, dtype=bool)
+        shared: dict[tuple[int, ...], str] = {}
+        ok = True
+        for index, item in items:
+            if item.value is None:
+                absent[index] = True
+                continue
+            number = as_number(item.value)
+            if number is None and isinstance(item.value, str) and item.value in self.shared:
+                shared[index] = item.value
+            elif number is None:
+                self.f.error(item, f"expected a number, null (no connection) or a parameter name, found "
+                                   f"{item.describe()}", did_you_mean(item.value, self.shared)
+                             if isinstance(item.value, str) else "")
+                ok = False
+            elif self.f.number(item) is None:
+                ok = False
+            else:
+                values[index] = number
+        if not ok:
+            return None
+        return Entries(values, absent if absent.any() else None, shared, frozen)
+
+    def grid(self, node: Node, shape: tuple[int, ...], context: str) -> list[tuple[tuple[int, ...], Node]] | None:
+        """The entries of a list or nested list of the expected shape, with their indices."""
+        rows = node.value
+        want = "×".join(map(str, shape))
+        if len(shape) == 1 or (1 in shape and all(not r.is_sequence for r in rows)):
+            if len(rows) != int(np.prod(shape)) or any(r.is_sequence for r in rows):
+                found = f"a list of {len(rows)}" if not any(r.is_sequence for r in rows) else "a nested list"
+                self.f.error(node, f"expected {want} values for {context}, found {found}")
+                return None
+            return [(np.unravel_index(i, shape), r) for i, r in enumerate(rows)]
+        if not all(r.is_sequence for r in rows):
+            self.f.error(node, f"expected a {want} matrix for {context} (a list of rows), found a flat list")
+            return None
+        lengths = {len(r.value) for r in rows}
+        if len(rows) != shape[0] or lengths != {shape[1]}:
+            found = f"{len(rows)}×{lengths.pop()}" if len(lengths) == 1 else \
+                f"{len(rows)} rows of unequal length"
+            self.f.error(node, f"expected a {want} matrix for {context}, found {found}")
+            return None
+        return [((i, j), item) for i, r in enumerate(rows) for j, item in enumerate(r.value)]
+
+    def shared_bias(self, node: Node, shape: tuple[int, ...], layer_name: str, key: str,
+                    frozen: bool) -> Entries | None:
+        keys = self.f.keys(node, ("shared",), required=("shared",)) or {}
+        value = self.f.number(keys["shared"]) if "shared" in keys else None
+        if value is None:
+            return None
+        name = f"{key}_{re.sub(r'[^A-Za-z0-9_]', '_', layer_name)}"
+        self.shared[name] = SharedParameter(name, value, frozen)
+        return Entries(np.zeros(shape), shared={i: name for i in np.ndindex(shape)})
+
+    def random(self, node: Node, shape: tuple[int, ...], seed: list[int], fan_in: int, fan_out: int,
+               frozen: bool) -> Entries | None:
+        f = self.f
+        keys = f.keys(node, ("init", "mean", "std", "low", "high", "seed"), required=("init",))
+        if not keys or "init" not in keys:
+            return None
+        init = f.choice(keys["init"], INITS, "init")
+        numbers = {k: f.number(keys[k]) for k in ("mean", "std", "low", "high") if k in keys}
+        if "seed" in keys:
+            own = f.integer(keys["seed"], "a seed", 0)
+            seed = seed if own is None else [own]
+        if init is None or None in numbers.values():
+            return None
+        rng = np.random.default_rng(seed)
+        if init == "normal":
+            values = rng.normal(numbers.get("mean", 0.0), numbers.get("std", 1.0), shape)
+        elif init == "uniform":
+            values = rng.uniform(numbers.get("low", -1.0), numbers.get("high", 1.0), shape)
+        else:
+            scale = 2.0 / (fan_in + fan_out) if init.startswith("xavier") else 2.0 / fan_in
+            if init.endswith("normal"):
+                values = rng.normal(0.0, np.sqrt(scale), shape)
+            else:
+                limit = np.sqrt(3.0 * scale)
+                values = rng.uniform(-limit, limit, shape)
+        return Entries(values, frozen=frozen)
+
+    # -- data, loss, training --------------------------------------------------------------------
+    def data(self, node: Node | None, width: int, samples_are: str, what: str) -> np.ndarray | None:
+        """Input or target values as a (samples, width) array whatever the file's layout."""
+        if node is None:
+            return None
+        value = node.value
+        if not isinstance(value, list):
+            number = self.f.number(node) if width == 1 else None
+            if width != 1:
+                self.f.error(node, f"expected a list of {width} values, found {node.describe()}")
+            return None if number is None else np.array([[number]])
+        nested = any(item.is_sequence for item in value)
+        if not nested:
+            if len(value) != width:
+                self.f.error(node, f"expected {width} values (one per {'input' if what == 'input' else 'output'}"
+                                   f" unit), found {len(value)}")
+                return None
+            rows = [value]
+        else:
+            if not all(item.is_sequence for item in value) or len({len(i.value) for i in value}) != 1:
+                self.f.error(node, "expected a matrix (a list of equal-length lists), found a ragged list")
+                return None
+            rows = [item.value for item in value]
+            lead = len(rows[0]) if samples_are == "rows" else len(rows)
+            if lead != width:
+                layout = "row" if samples_are == "rows" else "column"
+                self.f.error(node, f"expected {width} values in each {layout} (one sample per {layout}, "
+                                   f"samples_are: {samples_are}), found {lead}")
+                return None
+        numbers = [[self.f.number(item) for item in row] for row in rows]
+        if any(n is None for row in numbers for n in row):
+            return None
+        array = np.array(numbers, dtype=float)
+        return array.T.copy() if nested and samples_are == "columns" else array
+
+    def check_targets(self, node: Node, targets: np.ndarray, loss: Loss) -> None:
+        if loss.kind != "squared_error" and ((targets < 0).any() or (
+                loss.kind == "binary_cross_entropy" and (targets > 1).any())):
+            bound = "between 0 and 1" if loss.kind == "binary_cross_entropy" else "at least 0"
+            self.f.error(node, f"expected targets {bound} for {loss.kind}, found {targets.min():g}..{targets.max():g}")
+
+    def loss(self, node: Node) -> Loss | None:
+        f = self.f
+        if isinstance(node.value, str):
+            kind = f.choice(node, LOSS_KINDS, "loss")
+            return None if kind is None else Loss(kind)
+        keys = f.keys(node, ("kind", "factor", "outputs", "samples"), required=("kind",))
+        if not keys or "kind" not in keys:
+            return None
+        kind = f.choice(keys["kind"], LOSS_KINDS, "loss")
+        factor = f.number(keys["factor"], "a number such as 0.5 or 1/2", 0.0, exclusive=True) \
+            if "factor" in keys else 1.0
+        outputs = f.choice(keys["outputs"], ("sum", "mean")) if "outputs" in keys else "sum"
+        samples = f.choice(keys["samples"], ("sum", "mean")) if "samples" in keys else "sum"
+        if None in (kind, factor, outputs, samples):
+            return None
+        return Loss(kind, factor, outputs, samples)
+
+    def training(self, node: Node) -> Training:
+        f = self.f
+        keys = f.keys(node, ("learning_rate", "steps", "l2"), required=("learning_rate",)) or {}
+        rate = f.number(keys["learning_rate"], "a learning rate", 0.0) if "learning_rate" in keys else None
+        steps = f.integer(keys["steps"], "a number of steps", 1, 100_000) if "steps" in keys else 1
+        l2 = None
+        if "l2" in keys:
+            l2_node = keys["l2"]
+            if l2_node.is_mapping:
+                l2_keys = f.keys(l2_node, ("lambda", "include_bias"), required=("lambda",)) or {}
+                strength = f.number(l2_keys["lambda"], "a penalty strength", 0.0) if "lambda" in l2_keys else None
+                include = f.boolean(l2_keys["include_bias"]) if "include_bias" in l2_keys else False
+                l2 = None if strength is None else L2(strength, bool(include))
+            else:
+                strength = f.number(l2_node, "a penalty strength or {lambda: ..., include_bias: ...}", 0.0)
+                l2 = None if strength is None else L2(strength)
+        return Training(rate or 0.0, steps or 1, l2)

@@ -1,0 +1,31 @@
+"""Shared test helpers: central differences and paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBLEMS = ROOT / "problems"
+
+
+def central_difference(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """Gradient of a scalar function f at x by central differences, one entry at a time."""
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        saved = x[index]
+        x[index] = saved + h
+        up = f(x)
+        x[index] = saved - h
+        down = f(x)
+        x[index] = saved
+        grad[index] = (up - down) / (2 * h)
+    return grad
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20261124)
