@@ -1,0 +1,26 @@
+"""Every problem file in problems/ runs, and agrees with the independent autograd reference."""
+
+from __future__ import annotations
+
+import pytest
+
+from backprop_cli import load, solve
+from agreement import assert_agrees, assert_reference_matches_differences
+from conftest import PROBLEMS
+
+FILES = sorted(PROBLEMS.rglob("*.yaml"))
+
+
+def test_there_are_problem_files():
+    assert len(FILES) >= 10
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(PROBLEMS)))
+def test_problem_agrees_with_reference(path):
+    problem = load(str(path))
+    assert_agrees(problem, solve(problem))
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(PROBLEMS)))
+def test_reference_agrees_with_central_differences(path):
+    assert_reference_matches_differences(load(str(path)))
