@@ -110,6 +110,7 @@ def document(result: Result) -> dict[str, Any]:
             "history": [_number(v) for v in result.history],
             "final_loss": _number(result.final_loss),
             "final": _final(result, result.final),
+            "final_shared": {p.name: _number(v) for p, v in zip(problem.shared, result.final.shared)},
         }
     return doc
 

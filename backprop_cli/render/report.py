@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..problem import Notation, Problem
-from ..solver import LayerResult, ParamResult, Result
+from ..network import used_values
+from ..problem import Layer, Notation, Problem
+from ..solver import LayerResult, Result
 
 MAX_SAMPLES = 8
 MAX_UNITS = 32
@@ -66,7 +67,7 @@ def build(result: Result, precision: int = 6) -> Report:
     if result.shared:
         tables.append(_shared_table(result, fmt))
     if result.trained and problem.training.steps > 1:
-        tables.append(_history_table(result, fmt))
+        tables += [_history_table(result, fmt), _final_table(result, fmt)]
     return Report(problem.title or problem.source, _convention_lines(problem, n), tables)
 
 
@@ -146,8 +147,12 @@ def _layer_table(problem: Problem, layer: LayerResult, fmt) -> Table:
         f"{n.pre}^({l})_j", f"{n.act}^({l})_j", f"∂{n.loss}/∂{n.act}^({l})_j",
         f"{n.delta}^({l})_j = ∂{n.loss}/∂{n.pre}^({l})_j"]
     activation = "mixed" if mixed else str(layer.activations[0])
-    title = f"layer {l}: {layer.name} ({activation})"
-    return Table(title, columns, rows, notes + more)
+    return Table(f"{_layer_title(layer)} ({activation})", columns, rows, notes + more)
+
+
+def _layer_title(layer: LayerResult) -> str:
+    default = layer.name == f"layer {layer.index}"
+    return f"layer {layer.index}" if default else f"layer {layer.index}: {layer.name}"
 
 
 def _loss_table(result: Result, fmt) -> Table:
@@ -162,43 +167,62 @@ def _loss_table(result: Result, fmt) -> Table:
     return Table("loss", ["term", "value"], rows, [loss.formula])
 
 
-def _parameter_table(problem: Problem, layer: LayerResult, trained: bool, fmt) -> Table:
-    n, l = problem.notation, layer.index
-    net = problem.network
-    rows: list[list[str]] = []
-    offset = (0, 0)
+def _labelled_entries(problem: Problem, index: int, layer: Layer):
+    """(label, which, position) of every existing weight and bias entry of a layer, in file order."""
+    n, net = problem.notation, problem.network
     if not net.folded_bias:
         offset = (1, 1)
-    elif net.orientation == "out_in":
-        offset = (1, 0)
-    shown = 0
-    total = 0
-    notes = []
-    for symbol, param, offs in ((n.weight, layer.weights, offset),
-                                (n.bias if layer.bias_sign > 0 else n.threshold, layer.bias, (1,))):
-        if param is None:
+    else:
+        offset = (0, 1) if net.orientation == "in_out" else (1, 0)
+    bias_symbol = n.bias if layer.bias_sign > 0 else n.threshold
+    for symbol, which, entries, offs in ((n.weight, "weights", layer.weights, offset),
+                                         (bias_symbol, "bias", layer.bias, (1,))):
+        if entries is None:
             continue
-        for position in np.ndindex(param.value.shape):
-            if param.entries.absent is not None and param.entries.absent[position]:
+        for position in np.ndindex(entries.values.shape):
+            if entries.absent is not None and entries.absent[position]:
                 continue
-            total += 1
-            if shown >= MAX_ENTRIES:
-                continue
-            shown += 1
-            label = f"{symbol}^({l})_{index_label(position, offs)}"
-            name = param.entries.shared.get(position)
-            if name:
-                label += f" = {name}"
-            row = [label, fmt(param.value[position]), fmt(param.grad[position])]
-            if trained:
-                row.append(fmt(param.updated[position]) + (" (frozen)" if param.frozen and not name else ""))
-            rows.append(row)
-    if total > shown:
-        notes.append(f"showing {shown} of {total} entries; --format json has all")
-    if any(p is not None and p.entries.shared for p in (layer.weights, layer.bias)):
+            label = f"{symbol}^({index})_{index_label(position, offs)}"
+            name = entries.shared.get(position)
+            yield (label + f" = {name}" if name else label), which, position
+
+
+def _capped(rows: list, notes: list[str]) -> list:
+    if len(rows) > MAX_ENTRIES:
+        notes.append(f"showing {MAX_ENTRIES} of {len(rows)} entries; --format json has all")
+    return rows[:MAX_ENTRIES]
+
+
+def _parameter_table(problem: Problem, layer: LayerResult, trained: bool, fmt) -> Table:
+    spec = problem.network.layers[layer.index - 1]
+    rows, notes = [], []
+    for label, which, position in _labelled_entries(problem, layer.index, spec):
+        param = layer.weights if which == "weights" else layer.bias
+        row = [label, fmt(param.value[position]), fmt(param.grad[position])]
+        if trained:
+            own = position not in param.entries.shared
+            row.append(fmt(param.updated[position]) + (" (frozen)" if param.frozen and own else ""))
+        rows.append(row)
+    rows = _capped(rows, notes)
+    if spec.weights.shared or (spec.bias is not None and spec.bias.shared):
         notes.append("a shared entry shows the gradient through that one use; its total is in 'shared parameters'")
-    columns = ["parameter", "value", f"∂{n.loss}/∂parameter"] + (["updated"] if trained else [])
-    return Table(f"parameters of layer {l}: {layer.name}", columns, rows, notes)
+    columns = ["parameter", "value", f"∂{problem.notation.loss}/∂parameter"] + (["updated"] if trained else [])
+    return Table(f"parameters of {_layer_title(layer)}", columns, rows, notes)
+
+
+def _final_table(result: Result, fmt) -> Table:
+    problem, final = result.problem, result.final
+    names = {p.name: i for i, p in enumerate(problem.shared)}
+    rows, notes = [], []
+    for i, layer in enumerate(problem.network.layers):
+        used = {"weights": used_values(layer.weights, final.weights[i], final.shared, names)}
+        if layer.bias is not None:
+            used["bias"] = used_values(layer.bias, final.biases[i], final.shared, names)
+        rows += [[label, fmt(used[which][position])]
+                 for label, which, position in _labelled_entries(problem, i + 1, layer)]
+    rows = _capped(rows, notes)
+    rows += [[p.name, fmt(final.shared[names[p.name]])] for p in problem.shared]
+    return Table(f"parameters after {problem.training.steps} steps", ["parameter", "value"], rows, notes)
 
 
 def _shared_table(result: Result, fmt) -> Table:
@@ -217,5 +241,4 @@ def _history_table(result: Result, fmt) -> Table:
     n = result.problem.notation
     rows = [[str(i + 1), fmt(v)] for i, v in enumerate(result.history)]
     rows.append(["after", fmt(result.final_loss)])
-    return Table("training", ["step", f"{n.loss} before the step"], rows,
-                 ["parameters after the last step: --format json ('training.final')"])
+    return Table("training", ["step", f"{n.loss} before the step"], rows)

@@ -12,7 +12,7 @@ def render(report: Report, stream: TextIO) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(file=stream, highlight=False, markup=False)
+    console = Console(file=stream, highlight=False, markup=False, force_terminal=True)
     console.print(report.title, style="bold")
     for line in report.lines:
         console.print(line, style="dim")
