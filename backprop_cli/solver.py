@@ -8,7 +8,8 @@ import numpy as np
 
 from . import losses
 from .graph import backward
-from .network import Compiled, Parameters, forward, output_act_gradient, used_values
+from .network import (Compiled, Parameters, forward, output_act_gradient, output_from_logits,
+                      used_values)
 from .problem import Activation, Entries, Problem
 
 _KINKED = {"relu", "leaky_relu"}
@@ -199,10 +200,17 @@ def _warnings(result: Result) -> list[str]:
     if not np.isfinite(result.loss.value):
         found.append("the loss is not finite: a logarithm of 0 or a negative number "
                      "(is the output activation right for this loss?)")
+    output = result.layers[-1]
+    saturated = output_from_logits(result.problem) and not np.isfinite(output.grad_act).all()
+    if saturated:
+        found.append(f"layer '{output.name}': the output rounds to exactly 0 or 1, so dL/da there is "
+                     "infinite; the loss and the deltas are computed from z and stay exact")
     for layer in result.layers:
         for label, array in (("pre-activation", layer.pre), ("activation", layer.act),
                              ("dL/da", layer.grad_act), ("delta", layer.delta),
                              ("weight gradient", layer.weights.grad)):
+            if saturated and layer is output and label == "dL/da":
+                continue
             if np.isinf(array).any() or (np.isnan(array).any() and label != "weight gradient"):
                 found.append(f"layer '{layer.name}': {label} has non-finite values")
         kinked = [a.name for a in layer.activations if a.name in _KINKED]

@@ -1,0 +1,95 @@
+"""Updates over several steps, L2 penalty, frozen parameters, reproducible random initialisation."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from backprop_cli import load, loads, solve
+from conftest import PROBLEMS
+from reference import reference
+
+
+def _with_values(problem, weights, biases, shared):
+    """The same problem started from other parameter values."""
+    layers = tuple(replace(layer, weights=replace(layer.weights, values=w),
+                           bias=None if layer.bias is None else replace(layer.bias, values=b))
+                   for layer, w, b in zip(problem.network.layers, weights, biases))
+    named = tuple(replace(p, value=float(v)) for p, v in zip(problem.shared, shared))
+    return replace(problem, network=replace(problem.network, layers=layers), shared=named)
+
+
+@pytest.mark.parametrize("name", ["examples/l2-steps.yaml", "mazur.yaml", "seeds/assignment4-q1.yaml"])
+def test_several_steps_repeat_one_reference_step(name):
+    problem = load(str(PROBLEMS / name))
+    problem = replace(problem, training=replace(problem.training, steps=4))
+    result = solve(problem)
+    rate = problem.training.learning_rate
+    current = problem
+    for step in range(4):
+        ref = reference(current)
+        assert result.history[step] == pytest.approx(ref.loss, rel=1e-12)
+        weights = [l.weights.values if l.weights.frozen else l.weights.values - rate * g * _own(l.weights)
+                   for l, g in zip(current.network.layers, ref.grad_weights)]
+        biases = [None if l.bias is None else l.bias.values if l.bias.frozen
+                  else l.bias.values - rate * g * _own(l.bias)
+                  for l, g in zip(current.network.layers, ref.grad_biases)]
+        shared = [p.value if p.frozen else p.value - rate * g for p, g in zip(current.shared, ref.grad_shared)]
+        current = _with_values(current, weights, biases, shared)
+    for i, layer in enumerate(current.network.layers):
+        np.testing.assert_allclose(result.final.weights[i], layer.weights.values, rtol=1e-12, atol=1e-15)
+    assert result.final_loss == pytest.approx(reference(current).loss, rel=1e-12)
+
+
+def _own(entries):
+    mask = entries.own_mask
+    return 1.0 if mask is None else mask
+
+
+def test_l2_penalty_by_hand():
+    text = """
+network: {inputs: 2, layers: [{units: 1, activation: identity, weights: [[0.5, -2]], bias: 3}]}
+input: [1, 1]
+target: 0
+loss: squared_error
+train: {learning_rate: 0.1, l2: {lambda: 0.25}}
+"""
+    result = solve(loads(text))
+    # ŷ = 0.5 - 2 + 3 = 1.5; data loss 2.25; penalty 0.25 * (0.25 + 4) = 1.0625 (bias excluded)
+    assert result.loss.data == pytest.approx(2.25)
+    assert result.loss.penalty == pytest.approx(1.0625)
+    assert result.loss.value == pytest.approx(3.3125)
+    # dL/dw = 2 (ŷ - y) x + 2 λ w = 3 + 0.5 w
+    np.testing.assert_allclose(result.layers[0].weights.grad, [[3.25, 2.0]])
+    np.testing.assert_allclose(result.layers[0].bias.grad, [3.0])
+
+
+def test_frozen_entries_get_a_gradient_but_keep_their_value():
+    result = solve(load(str(PROBLEMS / "mazur.yaml")))
+    for shared in result.shared:
+        assert shared.frozen and shared.grad != 0 and shared.updated == shared.value
+    assert not result.layers[0].weights.frozen
+    assert (result.layers[0].weights.updated != result.layers[0].weights.value).all()
+
+
+def _random(seed: int):
+    text = (f"network:\n  inputs: 300\n  seed: {seed}\n  layers:\n"
+            "    - {units: 200, activation: relu, weights: {init: he_normal}}\n"
+            "    - {units: 100, activation: tanh, weights: {init: xavier_uniform}}\n"
+            "    - {units: 2, activation: identity, weights: {init: uniform, low: 2, high: 3}}\n"
+            f"input: [{', '.join(['0.1'] * 300)}]\ntarget: [0, 0]\nloss: squared_error\n")
+    return loads(text)
+
+
+def test_random_initialisation_is_reproducible_and_has_the_stated_scale():
+    first, again, other = _random(1), _random(1), _random(2)
+    for a, b in zip(first.network.layers, again.network.layers):
+        np.testing.assert_array_equal(a.weights.values, b.weights.values)
+    assert not np.array_equal(first.network.layers[0].weights.values, other.network.layers[0].weights.values)
+    he, xavier, uniform = (layer.weights.values for layer in first.network.layers)
+    assert he.std() == pytest.approx(np.sqrt(2 / 300), rel=0.03)
+    limit = np.sqrt(6 / (200 + 100))
+    assert np.abs(xavier).max() <= limit and np.abs(xavier).max() > 0.95 * limit
+    assert uniform.min() >= 2 and uniform.max() <= 3
