@@ -50,7 +50,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("file", type=click.Path(path_type=str))  # a directory is reported like any unreadable file
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="Tables for people, JSON (full float64 precision) for scripts.")
 @click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True,

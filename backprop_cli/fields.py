@@ -103,13 +103,18 @@ def as_number(value: object) -> float | None:
     """A float from a YAML int, float, or numeric string ('1e-3', '1/2'); None otherwise."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if _NUMBER.fullmatch(text):
-            return float(text)
-        match = _FRACTION.fullmatch(text)
-        if match and int(match.group(2)) != 0:
-            return float(Fraction(int(match.group(1)), int(match.group(2))))
+    try:
+        if isinstance(value, (int, float)):
+            return float(value)
+        if isinstance(value, str):
+            text = value.strip()
+            if _NUMBER.fullmatch(text):
+                return float(text)
+            match = _FRACTION.fullmatch(text)
+            if match and int(match.group(2)) != 0:
+                return float(Fraction(int(match.group(1)), int(match.group(2))))
+    except OverflowError:  # an integer beyond float range: reported as not finite
+        return -math.inf if str(value).lstrip().startswith("-") else math.inf
+    except ValueError:  # more digits than Python converts
+        return None
     return None

@@ -24,7 +24,8 @@ LOSS_KINDS = ("squared_error", "binary_cross_entropy", "categorical_cross_entrop
 INITS = ("normal", "uniform", "xavier_normal", "xavier_uniform", "he_normal", "he_uniform")
 NOTATION_KEYS = {"pre_activation": "pre", "activation": "act", "delta": "delta", "loss": "loss",
                  "weight": "weight", "bias": "bias", "threshold": "threshold", "input": "input"}
-MAX_VALUES = 50_000_000  # parameters plus activations; refused before anything is allocated
+MAX_VALUES = 1_000_000  # parameters plus activations, refused before anything is allocated; the report
+# takes close to 1 KB per value (a 25-million-value network needed 20 GB)
 MAX_UNITS = 1_000_000
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -68,6 +69,10 @@ class _Reader:
                 f.error(top["target"], f"expected {len(inputs)} samples (as many as input), found {len(targets)}")
             if targets is not None and loss is not None:
                 self.check_targets(top["target"], targets, loss)
+        else:
+            for key in ("input", "target"):
+                if key in top:
+                    self.check_numbers(top[key])
         f.raise_if_any()
         return Problem(source=f.filename, title=title or "", network=network, inputs=inputs,
                        targets=targets, loss=loss, training=training, notation=notation,
@@ -117,9 +122,12 @@ class _Reader:
                 f.error(layer_nodes, f"expected a list of at least one layer, found {layer_nodes.describe()}")
             return None
         shapes = [self.layer_shape(n) for n in layer_nodes.value]
-        if inputs is None or orientation is None or folded is None or seed is None or None in shapes:
-            return None
-        if not self.fits_in_memory(node, inputs, [u for u, _ in shapes], top.get("input")):
+        known = all(s is not None and s[0] is not None and "weights" in s[1] for s in shapes)
+        if inputs is None or orientation is None or folded is None or seed is None or not known or \
+                not self.fits_in_memory(node, inputs, [u for u, _ in shapes], top):
+            for index, shape in enumerate(shapes, start=1):
+                if shape is not None:
+                    self.layer_settings(shape[1], index, shape[0])
             return None
         layers, fan_in = [], inputs
         for index, (layer_node, (units, keys_)) in enumerate(zip(layer_nodes.value, shapes), start=1):
@@ -131,17 +139,20 @@ class _Reader:
             return None
         return Network(inputs, tuple(layers), orientation, folded)
 
-    def layer_shape(self, node: Node) -> tuple[int, dict[str, Node]] | None:
+    def layer_shape(self, node: Node) -> tuple[int | None, dict[str, Node]] | None:
+        """A layer's keys and number of units (None when missing or invalid)."""
         keys = self.f.keys(node, ("name", "units", "activation", "weights", "bias", "threshold", "frozen"),
                            required=("units", "weights"))
-        if keys is None or "units" not in keys:
+        if keys is None:
             return None
-        units = self.f.integer(keys["units"], "a number of units", 1, MAX_UNITS)
-        return None if units is None else (units, keys)
+        units = self.f.integer(keys["units"], "a number of units", 1, MAX_UNITS) if "units" in keys else None
+        return units, keys
 
-    def fits_in_memory(self, node: Node, inputs: int, units: list[int], data: Node | None) -> bool:
-        samples = len(data.value) if data is not None and data.is_sequence and data.value \
-            and isinstance(data.value[0].value, list) else 1
+    def fits_in_memory(self, node: Node, inputs: int, units: list[int], top: dict[str, Node]) -> bool:
+        data = top.get("input")
+        nested = data is not None and data.is_sequence and data.value and data.value[0].is_sequence
+        columns = "samples_are" in top and top["samples_are"].value == "columns"
+        samples = (len(data.value[0].value) if columns else len(data.value)) if nested else 1
         widths = [inputs, *units]
         total = sum((a + 1) * b for a, b in zip(widths, widths[1:])) + samples * sum(widths)
         if total > MAX_VALUES:
@@ -150,18 +161,22 @@ class _Reader:
             return False
         return True
 
+    def layer_settings(self, keys: dict[str, Node], index: int, units: int | None):
+        """A layer's name, activation(s) and frozen parts: the checks that do not need its shape."""
+        name = self.f.text(keys["name"], "a layer name") if "name" in keys else None
+        activations = self.activations(keys["activation"], units) if "activation" in keys \
+            else (Activation("identity"),)
+        frozen = self.frozen(keys["frozen"]) if "frozen" in keys else set()
+        return name or f"layer {index}", activations, frozen
+
     def layer(self, node: Node, keys: dict[str, Node], index: int, units: int, fan_in: int,
               orientation: str, folded: bool, seed: int) -> Layer | None:
         f = self.f
-        name = f.text(keys["name"], "a layer name") if "name" in keys else None
-        name = name or f"layer {index}"
-        activations = self.activations(keys["activation"], units) if "activation" in keys \
-            else (Activation("identity"),)
+        name, activations, frozen = self.layer_settings(keys, index, units)
         rows, cols = (units, fan_in + folded) if orientation == "out_in" else (fan_in + folded, units)
         what = "units × inputs" if orientation == "out_in" else "inputs × units"
         if folded:
             what += ", bias included"
-        frozen = self.frozen(keys["frozen"]) if "frozen" in keys else set()
         weights = self.entries(keys["weights"], (rows, cols), f"layer '{name}' ({what})",
                                "weights" in frozen, [seed, index, 0], fan_in, units)
         bias, sign = None, 1.0
@@ -189,9 +204,9 @@ class _Reader:
             return set()
         return {self.f.choice(item, ("weights", "bias", "threshold")) for item in node.value} - {None}
 
-    def activations(self, node: Node, units: int) -> tuple[Activation, ...] | None:
+    def activations(self, node: Node, units: int | None) -> tuple[Activation, ...] | None:
         if node.is_sequence:
-            if len(node.value) != units:
+            if units is not None and len(node.value) != units:
                 self.f.error(node, f"expected one activation per unit ({units}), found {len(node.value)}")
                 return None
             found = [self.activation(item) for item in node.value]
@@ -305,17 +320,23 @@ class _Reader:
         if not keys or "init" not in keys:
             return None
         init = f.choice(keys["init"], INITS, "init")
-        numbers = {k: f.number(keys[k]) for k in ("mean", "std", "low", "high") if k in keys}
+        numbers = {k: f.number(keys[k], minimum=0.0 if k == "std" else None)
+                   for k in ("mean", "std", "low", "high") if k in keys}
         if "seed" in keys:
             own = f.integer(keys["seed"], "a seed", 0)
             seed = seed if own is None else [own]
         if init is None or None in numbers.values():
             return None
+        low, high = numbers.get("low", -1.0), numbers.get("high", 1.0)
+        if init == "uniform" and not 0.0 <= high - low < np.inf:
+            f.error(keys.get("high", keys.get("low")), f"expected low <= high (both within float range), "
+                                                       f"found low {low:g}, high {high:g}")
+            return None
         rng = np.random.default_rng(seed)
         if init == "normal":
             values = rng.normal(numbers.get("mean", 0.0), numbers.get("std", 1.0), shape)
         elif init == "uniform":
-            values = rng.uniform(numbers.get("low", -1.0), numbers.get("high", 1.0), shape)
+            values = rng.uniform(low, high, shape)
         else:
             scale = 2.0 / (fan_in + fan_out) if init.startswith("xavier") else 2.0 / fan_in
             if init.endswith("normal"):
@@ -341,6 +362,7 @@ class _Reader:
             if len(value) != width:
                 self.f.error(node, f"expected {width} values (one per {'input' if what == 'input' else 'output'}"
                                    f" unit), found {len(value)}")
+                self.check_numbers(node)
                 return None
             rows = [value]
         else:
@@ -353,12 +375,19 @@ class _Reader:
                 layout = "row" if samples_are == "rows" else "column"
                 self.f.error(node, f"expected {width} values in each {layout} (one sample per {layout}, "
                                    f"samples_are: {samples_are}), found {lead}")
+                self.check_numbers(node)
                 return None
         numbers = [[self.f.number(item) for item in row] for row in rows]
         if any(n is None for row in numbers for n in row):
             return None
         array = np.array(numbers, dtype=float)
         return array.T.copy() if nested and samples_are == "columns" else array
+
+    def check_numbers(self, node: Node) -> None:
+        """Check every value of a number, list or matrix whose expected shape is unknown or wrong."""
+        for item in node.value if node.is_sequence else [node]:
+            for leaf in item.value if item.is_sequence else [item]:
+                self.f.number(leaf)
 
     def check_targets(self, node: Node, targets: np.ndarray, loss: Loss) -> None:
         if loss.kind != "squared_error" and ((targets < 0).any() or (

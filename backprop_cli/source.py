@@ -15,10 +15,13 @@ from yaml.constructor import SafeConstructor
 from .errors import Diagnostic, ProblemError
 
 MAX_NODES = 2_000_000  # guards against alias expansion ("billion laughs") and absurd files
+MAX_DEPTH = 64  # levels of nesting; also stops an alias that contains itself
+MAX_BYTES = 16 * 1024 * 1024  # a larger file is refused before it is read
 
 _STD = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_KINDS = {"int": "an integer", "float": "a number", "bool": "true or false", "null": "null"}
 
 
 @dataclass
@@ -60,6 +63,11 @@ def describe(value: Any) -> str:
     return repr(value)
 
 
+def short_tag(tag: str) -> str:
+    """A YAML tag as it is written in a file: '!!python/object' rather than 'tag:yaml.org,2002:...'."""
+    return "!!" + tag[len(_STD):] if tag.startswith(_STD) else tag
+
+
 def child_path(parent: str, key: str | int) -> str:
     """Key path of a child: mapping keys joined with dots, list positions 1-based in brackets."""
     if isinstance(key, int):
@@ -70,7 +78,6 @@ def child_path(parent: str, key: str | int) -> str:
 class _Builder:
     def __init__(self, filename: str):
         self.filename = filename
-        self.count = 0
         self.constructor = SafeConstructor()
         self.diagnostics: list[Diagnostic] = []
 
@@ -79,25 +86,19 @@ class _Builder:
         self.diagnostics.append(Diagnostic(self.filename, mark.line + 1, mark.column + 1, path, message))
 
     def build(self, node: yaml.Node, path: str) -> Node:
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise ProblemError([Diagnostic(self.filename, node.start_mark.line + 1,
-                                           node.start_mark.column + 1, path,
-                                           f"expected at most {MAX_NODES:,} YAML values, found more "
-                                           "(aliases expand too far)")])
         line, col = node.start_mark.line + 1, node.start_mark.column + 1
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, line, col)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _STD + "seq":
-                self.error(node, path, f"expected plain YAML data, found the tag {node.tag}")
+                self.error(node, path, f"expected plain YAML data, found the tag {short_tag(node.tag)}")
             return Node([self.build(item, child_path(path, i)) for i, item in enumerate(node.value)],
                         line, col, path)
         return Node(self._scalar(node, path), line, col, path)
 
     def _mapping(self, node: yaml.MappingNode, path: str, line: int, col: int) -> Node:
         if node.tag != _STD + "map":
-            self.error(node, path, f"expected plain YAML data, found the tag {node.tag}")
+            self.error(node, path, f"expected plain YAML data, found the tag {short_tag(node.tag)}")
         items: dict[str, Node] = {}
         marks: dict[str, tuple[int, int]] = {}
         for key_node, value_node in node.value:
@@ -120,15 +121,96 @@ class _Builder:
 
     def _scalar(self, node: yaml.ScalarNode, path: str) -> Any:
         if node.tag not in _SCALAR_TAGS:
-            self.error(node, path, f"expected plain YAML data, found the tag {node.tag}")
+            self.error(node, path, f"expected plain YAML data, found the tag {short_tag(node.tag)}")
             return node.value
         if node.tag.endswith(":str") or node.tag.endswith(":timestamp"):
             return node.value
         try:
             return self.constructor.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError) as exc:
-            self.error(node, path, f"expected a {node.tag.rsplit(':', 1)[1]}, found '{node.value}' ({exc})")
+        except (yaml.YAMLError, ValueError, LookupError):  # e.g. '!!bool 0.5', '!!int ""', a 5000-digit int
+            kind = node.tag.rsplit(":", 1)[1]
+            self.error(node, path, f"expected {_KINDS.get(kind, kind)}, found {describe(node.value)}")
             return node.value
+
+
+def _children(node: yaml.Node) -> list[tuple[str | int, yaml.Node]]:
+    """The values a node holds, with their keys (list positions for a sequence)."""
+    if isinstance(node, yaml.SequenceNode):
+        return list(enumerate(node.value))
+    if isinstance(node, yaml.MappingNode):
+        return [(str(k.value), v) for k, v in node.value
+                if isinstance(k, yaml.ScalarNode) and k.tag != _STD + "merge"]
+    return []
+
+
+class _Oversized(Exception):
+    """A node nests too deeply (or contains itself through an alias)."""
+
+    def __init__(self, node: yaml.Node):
+        self.node = node
+
+
+def _measure(node: yaml.Node, depth: int, sizes: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """How many values and levels a node stands for once aliases are expanded, without expanding them."""
+    children = _children(node)
+    if children and depth >= MAX_DEPTH:
+        raise _Oversized(node)
+    if id(node) not in sizes:
+        measured = [_measure(child, depth + 1, sizes) for _, child in children]
+        sizes[id(node)] = (1 + sum(n for n, _ in measured), 1 + max((h for _, h in measured), default=0))
+    count, height = sizes[id(node)]
+    if depth + height > MAX_DEPTH + 1:
+        raise _Oversized(node)
+    return count, height
+
+
+def _oversized_part(node: yaml.Node, sizes: dict[int, tuple[int, int]]) -> tuple[yaml.Node, str]:
+    """The innermost part written out in the file whose expansion alone is too large, with its key path."""
+    path = ""
+    while True:
+        key, big = next(((k, c) for k, c in _children(node) if sizes[id(c)][0] > MAX_NODES), (None, None))
+        if big is None or big.start_mark.index < node.start_mark.index:  # an alias: reported where it is used
+            return node, path
+        node, path = big, child_path(path, key)
+
+
+def check_size(root: yaml.Node, filename: str) -> None:
+    """Refuse a document that nests too deeply or whose aliases expand too far, before building it."""
+    sizes: dict[int, tuple[int, int]] = {}
+    try:
+        count, _ = _measure(root, 1, sizes)
+    except _Oversized as exc:
+        mark = exc.node.start_mark
+        raise ProblemError([Diagnostic(filename, mark.line + 1, mark.column + 1, "",
+                                       f"expected at most {MAX_DEPTH} levels of nesting, found more "
+                                       "(or an alias that contains itself)")])
+    if count > MAX_NODES:
+        node, path = _oversized_part(root, sizes)
+        raise ProblemError([Diagnostic(filename, node.start_mark.line + 1, node.start_mark.column + 1, path,
+                                       f"expected at most {MAX_NODES:,} YAML values, found "
+                                       f"{sizes[id(node)][0]:,} (aliases expand too far)")])
+
+
+def syntax_message(exc: yaml.MarkedYAMLError, text: str) -> str:
+    """The message for a YAML syntax error: a tab used as indentation, or the parser's words and context."""
+    mark = exc.problem_mark
+    lines = text.splitlines()
+    if mark is not None and mark.line < len(lines) and lines[mark.line][mark.column:mark.column + 1] == "\t":
+        return "expected spaces for indentation, found a tab character"
+    problem = exc.problem or exc.context or "invalid YAML"
+    context = exc.context_mark
+    if exc.problem and exc.context and context is not None and mark is not None and context.index != mark.index:
+        problem += f" ({exc.context} at line {context.line + 1}, column {context.column + 1})"
+    return f"expected valid YAML, found an error: {problem}"
+
+
+def unreadable_character(filename: str, text: str, exc: yaml.reader.ReaderError) -> Diagnostic:
+    """The diagnostic for a character YAML does not allow (a control character), at its line and column."""
+    index = text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
+    before = text[:max(index, 0)]
+    line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+    return Diagnostic(filename, line, column, "", f"expected printable text, found the character "
+                                                  f"U+{exc.character:04X} ({exc.reason})")
 
 
 def parse(text: str, filename: str) -> Node:
@@ -138,12 +220,17 @@ def parse(text: str, filename: str) -> Node:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise ProblemError([Diagnostic(filename, line, col, "", f"expected valid YAML, found an error: {problem}")])
+        raise ProblemError([Diagnostic(filename, line, col, "", syntax_message(exc, text))])
+    except yaml.reader.ReaderError as exc:
+        raise ProblemError([unreadable_character(filename, text, exc)])
     except yaml.YAMLError as exc:
         raise ProblemError([Diagnostic(filename, 1, 1, "", f"expected valid YAML, found an error: {exc}")])
+    except RecursionError:  # only the pure-Python parser recurses; libyaml stops at its own depth limit
+        raise ProblemError([Diagnostic(filename, 1, 1, "", f"expected at most {MAX_DEPTH} levels of nesting, "
+                                                           "found more")])
     if root is None:
         raise ProblemError([Diagnostic(filename, 1, 1, "", "expected a problem description, found an empty file")])
+    check_size(root, filename)
     builder = _Builder(filename)
     tree = builder.build(root, "")
     if builder.diagnostics:
@@ -158,11 +245,26 @@ def read(path: str) -> Node:
     """Read and parse a problem file, turning I/O and encoding failures into diagnostics."""
     try:
         with open(path, "rb") as handle:
-            raw = handle.read()
+            raw = handle.read(MAX_BYTES + 1)
+    except IsADirectoryError:
+        raise ProblemError([Diagnostic(path, 1, 1, "", "expected a file, found a directory")])
     except OSError as exc:
         raise ProblemError([Diagnostic(path, 1, 1, "", f"expected a readable file, found: {exc.strerror}")])
+    if len(raw) > MAX_BYTES:
+        raise ProblemError([Diagnostic(path, 1, 1, "", f"expected a file of at most {MAX_BYTES:,} bytes, "
+                                                       "found a larger one")])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ProblemError([Diagnostic(path, 1, 1, "", f"expected UTF-8 text, found a byte that is not ({exc.reason})")])
+        raise ProblemError([undecodable(path, raw, exc)])
     return parse(text, path)
+
+
+def undecodable(path: str, raw: bytes, exc: UnicodeDecodeError) -> Diagnostic:
+    """The diagnostic for a byte that is not UTF-8, at its line and column."""
+    start = exc.start + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)
+    before = raw[:start].decode("utf-8", errors="replace").lstrip("\ufeff")
+    line = before.count("\n") + 1
+    column = len(before) - (before.rfind("\n") + 1) + 1
+    return Diagnostic(path, line, column, "", f"expected UTF-8 text, found the byte 0x{raw[start]:02x} "
+                                              f"({exc.reason})")
