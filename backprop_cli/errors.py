@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -39,5 +38,7 @@ class ProblemError(BackpropError):
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A 'did you mean' hint for a near-miss name, or an empty string."""
+    import difflib  # only on the error path: keeps start-up cheap
+
     close = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else ""

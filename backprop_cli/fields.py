@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-from fractions import Fraction
 from typing import Iterable
 
 from .errors import Diagnostic, ProblemError, did_you_mean
@@ -112,9 +111,11 @@ def as_number(value: object) -> float | None:
                 return float(text)
             match = _FRACTION.fullmatch(text)
             if match and int(match.group(2)) != 0:
+                from fractions import Fraction  # rare: keeps start-up cheap
                 return float(Fraction(int(match.group(1)), int(match.group(2))))
     except OverflowError:  # an integer beyond float range: reported as not finite
         return -math.inf if str(value).lstrip().startswith("-") else math.inf
     except ValueError:  # more digits than Python converts
         return None
     return None
+

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 
@@ -45,6 +44,8 @@ def build(loss: Loss, prediction: Node, targets: np.ndarray, from_logits: bool =
 
 def fraction(value: float) -> str:
     """A factor as a short fraction where it is one (0.5 -> '1/2'), else as a number."""
+    from fractions import Fraction  # only when printing a factor: keeps start-up cheap
+
     exact = Fraction(value).limit_denominator(1000)
     if abs(float(exact) - value) <= 1e-12 * max(1.0, abs(value)):
         return str(exact.numerator) if exact.denominator == 1 else f"{exact.numerator}/{exact.denominator}"
@@ -64,3 +65,4 @@ def formula(loss: Loss, outputs: int, samples: int, symbol: str = "L") -> str:
         term = term.replace("_k", "_nk")
     sizes = [f"K = {outputs}"] + ([f"N = {samples}"] if samples > 1 else [])
     return f"{symbol} = {' '.join(parts)} {term}   ({', '.join(sizes)})"
+

@@ -83,8 +83,8 @@ def forward(problem: Problem, params: Parameters, rounder=None) -> Compiled:
         weights = _used(layer.weights, own_w, shared, names, rounder)
         if network.folded_bias:
             act = apply("concat", constant(np.ones((len(problem.inputs), 1))), act, axis=1)
-        matrix = apply("transpose", weights) if network.orientation == "out_in" else weights
-        pre = apply("matmul", act, matrix, rounder=rounder)
+        product = "matmul_t" if network.orientation == "out_in" else "matmul"
+        pre = apply(product, act, weights, rounder=rounder)
         own_b = bias = None
         if layer.bias is not None:
             own_b = parameter(params.biases[i], f"b{i + 1}")

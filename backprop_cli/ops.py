@@ -99,6 +99,10 @@ defop("pow", np.power,
 defop("matmul", np.matmul,
       lambda g, out, a, b: g @ np.swapaxes(b, -1, -2) if np.ndim(b) > 1 else np.multiply.outer(g, b),
       lambda g, out, a, b: np.swapaxes(a, -1, -2) @ g if np.ndim(a) > 1 else np.multiply.outer(a, g))
+# A W^T, the out_in layer: the gradient of W comes out in W's own memory order, not as a transposed view.
+defop("matmul_t", lambda a, b: a @ np.swapaxes(b, -1, -2),
+      lambda g, out, a, b: g @ b,
+      lambda g, out, a, b: np.swapaxes(g, -1, -2) @ a)
 defop("transpose", lambda a: np.swapaxes(a, -1, -2), lambda g, out, a: np.swapaxes(g, -1, -2))
 
 

@@ -24,8 +24,7 @@ LOSS_KINDS = ("squared_error", "binary_cross_entropy", "categorical_cross_entrop
 INITS = ("normal", "uniform", "xavier_normal", "xavier_uniform", "he_normal", "he_uniform")
 NOTATION_KEYS = {"pre_activation": "pre", "activation": "act", "delta": "delta", "loss": "loss",
                  "weight": "weight", "bias": "bias", "threshold": "threshold", "input": "input"}
-MAX_VALUES = 1_000_000  # parameters plus activations, refused before anything is allocated; the report
-# takes close to 1 KB per value (a 25-million-value network needed 20 GB)
+MAX_VALUES = 20_000_000  # parameters plus activations; refused before anything is allocated
 MAX_UNITS = 1_000_000
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

@@ -211,7 +211,8 @@ def _warnings(result: Result) -> list[str]:
                              ("weight gradient", layer.weights.grad)):
             if saturated and layer is output and label == "dL/da":
                 continue
-            if np.isinf(array).any() or (np.isnan(array).any() and label != "weight gradient"):
+            finite = np.isfinite(array) if label != "weight gradient" else ~np.isinf(array)  # NaN: no edge
+            if not finite.all():
                 found.append(f"layer '{layer.name}': {label} has non-finite values")
         kinked = [a.name for a in layer.activations if a.name in _KINKED]
         if kinked and (layer.pre == 0).any():

@@ -6,7 +6,6 @@ Each test writes a malformed file into tmp_path, runs `backprop run FILE` and co
 from __future__ import annotations
 
 import re
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -310,31 +309,29 @@ def test_a_bad_layer_size_does_not_hide_other_layer_errors(tmp_path):
 # -- sizes -------------------------------------------------------------------------------------------------
 
 def refused_quickly(tmp_path: Path, text: str, *expected: str) -> None:
-    """Checked like `check`, in well under a second and without allocating the network."""
+    """Checked like `check`, without allocating the network (peak traced memory stays small)."""
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         check(tmp_path, text, *expected)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert time.perf_counter() - started < 2.0
-    assert peak < 20_000_000
+    assert peak < 100_000_000  # the refused networks would need hundreds of MB or more
 
 
 def test_too_large_network_is_refused_before_allocating(tmp_path):
     refused_quickly(tmp_path, edit(("inputs: 2", "inputs: 100000"), ("units: 2", "units: 100000")),
-                    "3:3: error: network: expected at most 1,000,000 weights and activations in all, found "
+                    "3:3: error: network: expected at most 20,000,000 weights and activations in all, found "
                     "10,000,300,000 (too large to work here)")
 
 
 def test_many_samples_given_as_columns_count_towards_the_size(tmp_path):
-    samples = ", ".join(["0.5"] * 2000)
-    text = ("network:\n  inputs: 1\n  layers:\n    - {units: 1000, weights: 0.1}\n    - {units: 1, weights: 0.1}\n"
+    samples = ", ".join(["0.5"] * 20000)
+    text = ("network:\n  inputs: 1\n  layers:\n    - {units: 2000, weights: 0.1}\n    - {units: 1, weights: 0.1}\n"
             f"samples_are: columns\ninput: [[{samples}]]\ntarget: [[{samples}]]\nloss: squared_error\n")
     refused_quickly(tmp_path, text,
-                    "2:3: error: network: expected at most 1,000,000 weights and activations in all, found "
-                    "2,007,001 (too large to work here)")
+                    "2:3: error: network: expected at most 20,000,000 weights and activations in all, found "
+                    "40,046,001 (too large to work here)")
 
 
 def test_billion_laughs_fails_fast(tmp_path):

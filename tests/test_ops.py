@@ -17,6 +17,7 @@ CASES = {
     "neg": lambda r: [r.normal(size=(2, 3))],
     "pow": lambda r: [r.uniform(0.5, 2.0, size=(3,)), r.uniform(-1.5, 2.5, size=(3,))],
     "matmul": lambda r: [r.normal(size=(3, 4)), r.normal(size=(4, 2))],
+    "matmul_t": lambda r: [r.normal(size=(3, 4)), r.normal(size=(2, 4))],
     "transpose": lambda r: [r.normal(size=(3, 4))],
     "sum": lambda r: [r.normal(size=(3, 4))],
     "mean": lambda r: [r.normal(size=(3, 4))],

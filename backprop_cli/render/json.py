@@ -32,6 +32,8 @@ def _array(values: np.ndarray, absent: np.ndarray | None = None) -> Any:
     values = np.asarray(values, dtype=float)
     if values.ndim == 0:
         return _number(values)
+    if absent is None and np.isfinite(values).all():
+        return values.tolist()
     return [_array(values[i], None if absent is None else absent[i]) if values.ndim > 1
             else (None if absent is not None and absent[i] else _number(values[i]))
             for i in range(len(values))]
@@ -115,6 +117,11 @@ def document(result: Result) -> dict[str, Any]:
     return doc
 
 
+INDENT_LIMIT = 100_000  # above this many values the document is written compactly (same content)
+
+
 def render(result: Result) -> str:
-    """The JSON text, indented, ending with a newline."""
-    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"
+    """The JSON text, ending with a newline; indented unless the network is large."""
+    size = sum(layer.pre.size + layer.weights.value.size for layer in result.layers)
+    indent = 2 if size <= INDENT_LIMIT else None
+    return json.dumps(document(result), indent=indent, ensure_ascii=False) + "\n"

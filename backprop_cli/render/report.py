@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -187,23 +188,25 @@ def _labelled_entries(problem: Problem, index: int, layer: Layer):
             yield (label + f" = {name}" if name else label), which, position
 
 
-def _capped(rows: list, notes: list[str]) -> list:
-    if len(rows) > MAX_ENTRIES:
-        notes.append(f"showing {MAX_ENTRIES} of {len(rows)} entries; --format json has all")
-    return rows[:MAX_ENTRIES]
+def _first_entries(problem: Problem, index: int, layer: Layer, notes: list[str]) -> list:
+    """The first MAX_ENTRIES labelled entries of a layer, with a note when there are more."""
+    total = sum(int(e.values.size if e.absent is None else np.count_nonzero(~e.absent))
+                for e in (layer.weights, layer.bias) if e is not None)
+    if total > MAX_ENTRIES:
+        notes.append(f"showing {MAX_ENTRIES} of {total} entries of layer {index}; --format json has all")
+    return list(itertools.islice(_labelled_entries(problem, index, layer), MAX_ENTRIES))
 
 
 def _parameter_table(problem: Problem, layer: LayerResult, trained: bool, fmt) -> Table:
     spec = problem.network.layers[layer.index - 1]
     rows, notes = [], []
-    for label, which, position in _labelled_entries(problem, layer.index, spec):
+    for label, which, position in _first_entries(problem, layer.index, spec, notes):
         param = layer.weights if which == "weights" else layer.bias
         row = [label, fmt(param.value[position]), fmt(param.grad[position])]
         if trained:
             own = position not in param.entries.shared
             row.append(fmt(param.updated[position]) + (" (frozen)" if param.frozen and own else ""))
         rows.append(row)
-    rows = _capped(rows, notes)
     if spec.weights.shared or (spec.bias is not None and spec.bias.shared):
         notes.append("a shared entry shows the gradient through that one use; its total is in 'shared parameters'")
     columns = ["parameter", "value", f"∂{problem.notation.loss}/∂parameter"] + (["updated"] if trained else [])
@@ -219,8 +222,7 @@ def _final_table(result: Result, fmt) -> Table:
         if layer.bias is not None:
             used["bias"] = used_values(layer.bias, final.biases[i], final.shared, names)
         rows += [[label, fmt(used[which][position])]
-                 for label, which, position in _labelled_entries(problem, i + 1, layer)]
-    rows = _capped(rows, notes)
+                 for label, which, position in _first_entries(problem, i + 1, layer, notes)]
     rows += [[p.name, fmt(final.shared[names[p.name]])] for p in problem.shared]
     return Table(f"parameters after {problem.training.steps} steps", ["parameter", "value"], rows, notes)
 
