@@ -20,7 +20,7 @@ FROM_LOGITS = {  # (loss kind, output activation) -> op taking the pre-activatio
 }
 
 
-@dataclass
+@dataclass(eq=False)
 class LossNodes:
     """The loss as a node, and the loss of each sample (after the factor and output reduction)."""
 

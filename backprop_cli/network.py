@@ -15,7 +15,7 @@ from .graph import Node, apply, backward, constant, parameter
 from .problem import Entries, Layer, Problem
 
 
-@dataclass
+@dataclass(eq=False)
 class Parameters:
     """Current values of everything trainable: own weights and biases per layer, shared scalars."""
 
@@ -31,7 +31,7 @@ class Parameters:
                    np.array([p.value for p in problem.shared], dtype=float))
 
 
-@dataclass
+@dataclass(eq=False)
 class LayerNodes:
     """The nodes of one layer that a result reports."""
 
@@ -43,7 +43,7 @@ class LayerNodes:
     act: Node
 
 
-@dataclass
+@dataclass(eq=False)
 class Compiled:
     """One forward pass of a problem: per-layer nodes, shared parameters and the loss."""
 

@@ -15,7 +15,7 @@ Array = np.ndarray
 VJP = Callable[..., Array]
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Op:
     """A primitive: its forward function and the VJP of each input (or one rule for any input)."""
 

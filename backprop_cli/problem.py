@@ -1,4 +1,4 @@
-"""Frozen descriptions of a problem, as the schema validated it."""
+"""Descriptions of a problem, as the schema validated it; nothing changes them afterwards."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ class Activation:
         return f"{self.name}({', '.join(f'{k}={v:g}' for k, v in self.attrs)})"
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class Entries:
     """A weight matrix or a bias vector: own values, missing connections, uses of named parameters.
 
@@ -49,7 +49,7 @@ class Entries:
         return mask
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Layer:
     """One layer of units: weights in the file's orientation, optional bias, activation(s)."""
 
@@ -61,7 +61,7 @@ class Layer:
     bias_sign: float = 1.0  # -1 for a threshold that is subtracted
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Network:
     """A stack of fully or partly connected layers in one orientation and bias convention."""
 
@@ -71,7 +71,7 @@ class Network:
     folded_bias: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class SharedParameter:
     """A named scalar parameter that may be used in several places."""
 
@@ -80,7 +80,7 @@ class SharedParameter:
     frozen: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Loss:
     """Loss kind with its scale and reductions over outputs and over samples."""
 
@@ -90,7 +90,7 @@ class Loss:
     samples: Reduction = "sum"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class L2:
     """An L2 penalty lambda * ||w||^2 added to the loss."""
 
@@ -98,7 +98,7 @@ class L2:
     include_bias: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Training:
     """Gradient-descent settings."""
 
@@ -107,7 +107,7 @@ class Training:
     l2: L2 | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Notation:
     """The symbols a course uses for each quantity."""
 
@@ -128,7 +128,7 @@ NOTATIONS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Problem:
     """Everything needed to work a layered-network problem."""
 

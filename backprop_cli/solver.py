@@ -15,7 +15,7 @@ from .problem import Activation, Entries, Problem
 _KINKED = {"relu", "leaky_relu"}
 
 
-@dataclass
+@dataclass(eq=False)
 class ParamResult:
     """A weight matrix or bias vector: values as used, gradients and updated values, NaN where absent.
 
@@ -33,7 +33,7 @@ class ParamResult:
         return self.entries.frozen
 
 
-@dataclass
+@dataclass(eq=False)
 class LayerResult:
     """Everything computed for one layer, with samples as rows."""
 
@@ -53,7 +53,7 @@ class LayerResult:
         return self.pre.shape[1]
 
 
-@dataclass
+@dataclass(eq=False)
 class SharedResult:
     """A named parameter: its value, the sum of the gradients of its uses, its updated value."""
 
@@ -65,7 +65,7 @@ class SharedResult:
     uses: list[str]
 
 
-@dataclass
+@dataclass(eq=False)
 class LossResult:
     """The loss of the first step, with the formula that defines it."""
 
@@ -76,7 +76,7 @@ class LossResult:
     formula: str
 
 
-@dataclass
+@dataclass(eq=False)
 class Result:
     """The worked problem: the first step in full, then the loss along any further steps."""
 

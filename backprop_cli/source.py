@@ -24,7 +24,7 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _KINDS = {"int": "an integer", "float": "a number", "bool": "true or false", "null": "null"}
 
 
-@dataclass
+@dataclass(eq=False)
 class Node:
     """A YAML value with its 1-based position and its key path from the document root."""
 

@@ -16,7 +16,7 @@ MAX_UNITS = 32
 MAX_ENTRIES = 64
 
 
-@dataclass
+@dataclass(eq=False)
 class Table:
     """A titled table of already-formatted cells, with optional lines under it."""
 
@@ -26,7 +26,7 @@ class Table:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(eq=False)
 class Report:
     """The title, the conventions in words, then the tables in reading order."""
 
