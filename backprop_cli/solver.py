@@ -128,7 +128,11 @@ def _update(problem: Problem, params: Parameters, compiled: Compiled) -> Paramet
     layers = problem.network.layers
 
     def step(value, node, frozen):
-        return value if frozen or rate == 0 else value - rate * node.grad
+        if frozen or rate == 0:
+            return value
+        moved = node.grad * -rate  # one new array, then in place: value - rate * grad
+        moved += value
+        return moved
 
     weights = [step(params.weights[i], nodes.weights, layer.weights.frozen)
                for i, (layer, nodes) in enumerate(zip(layers, compiled.layers))]
