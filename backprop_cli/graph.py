@@ -74,21 +74,33 @@ def topological_order(root: Node) -> list[Node]:
     return order
 
 
-def backward(root: Node, seed: Any = 1.0, rounder: Rounder | None = None) -> list[Node]:
-    """Fill ``grad`` of every node that needs one with d(root)/d(node); return the order walked."""
+GradHook = Callable[[Node], None]
+VJPChoice = Callable[[Node, int], Callable | None]
+
+
+def backward(root: Node, seed: Any = 1.0, rounder: Rounder | None = None, on_grad: GradHook | None = None,
+             vjp_for: VJPChoice | None = None) -> list[Node]:
+    """Fill ``grad`` of every node that needs one with d(root)/d(node); return the order walked.
+
+    ``on_grad`` sees each node once its gradient is complete and may change it before it flows on;
+    ``vjp_for`` may replace an op's rule for one input. Both model how a hand calculation went.
+    """
     order = topological_order(root)
     for node in order:
         node.grad = None
     root.grad = np.broadcast_to(np.asarray(seed, dtype=float), root.value.shape).copy()
     with np.errstate(all="ignore"):
         for node in reversed(order):
+            if on_grad is not None and node.grad is not None:
+                on_grad(node)
             if node.op is None or node.grad is None:
                 continue
             values = [n.value for n in node.inputs]
             for i, parent in enumerate(node.inputs):
                 if not parent.requires_grad:
                     continue
-                contribution = node.op.vjp(i)(node.grad, node.value, *values, **node.attrs)
+                rule = (vjp_for and vjp_for(node, i)) or node.op.vjp(i)
+                contribution = rule(node.grad, node.value, *values, **node.attrs)
                 if rounder is not None:
                     contribution = rounder(contribution)
                 parent.grad = contribution if parent.grad is None else parent.grad + contribution

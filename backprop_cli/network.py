@@ -7,6 +7,7 @@ Samples are rows inside the engine: a layer computes ``Z = A W^T + b`` (orientat
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -71,8 +72,17 @@ def output_from_logits(problem: Problem) -> bool:
     return len(activations) == 1 and (problem.loss.kind, activations[0].name) in losses.FROM_LOGITS
 
 
-def forward(problem: Problem, params: Parameters, rounder=None) -> Compiled:
-    """Build and evaluate the graph of a problem at the given parameter values."""
+ValueHook = Callable[[str, int, Node], None]
+
+
+def forward(problem: Problem, params: Parameters, rounder=None, on_value: ValueHook | None = None,
+            fuse: bool = True) -> Compiled:
+    """Build and evaluate the graph of a problem at the given parameter values.
+
+    ``on_value(kind, layer, node)`` sees each pre-activation ("pre") and activation ("act") as soon as
+    it is computed and may change it; ``fuse=False`` takes the loss from the output activation even
+    where taking it from z would be exact (the way a sheet works it by hand).
+    """
     names = {p.name: i for i, p in enumerate(problem.shared)}
     shared = parameter(params.shared, "shared")
     network = problem.network
@@ -90,9 +100,13 @@ def forward(problem: Problem, params: Parameters, rounder=None) -> Compiled:
             own_b = parameter(params.biases[i], f"b{i + 1}")
             bias = _used(layer.bias, own_b, shared, names, rounder)
             pre = apply("add" if layer.bias_sign > 0 else "sub", pre, bias, rounder=rounder)
+        if on_value is not None:
+            on_value("pre", i + 1, pre)
         act = _activate(layer, pre, rounder)
+        if on_value is not None:
+            on_value("act", i + 1, act)
         layer_nodes.append(LayerNodes(own_w, weights, own_b, bias, pre, act))
-    from_logits = output_from_logits(problem)
+    from_logits = fuse and output_from_logits(problem)
     prediction = layer_nodes[-1].pre if from_logits else layer_nodes[-1].act
     loss = losses.build(problem.loss, prediction, problem.targets, from_logits, rounder)
     penalty = _penalty(problem, layer_nodes, shared, rounder)

@@ -142,3 +142,5 @@ class Problem:
     notation: Notation = Notation()
     shared: tuple[SharedParameter, ...] = ()
     samples_are: Literal["rows", "columns"] = "rows"
+    expected: list = field(default_factory=list)  # expected.Answer, in the order written
+    check: object = None  # expected.CheckSettings

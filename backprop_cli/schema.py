@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import source
+from . import expected, source
 from .errors import did_you_mean
 from .fields import Fields, as_number
 from .ops import ACTIVATIONS
@@ -19,7 +19,7 @@ from .problem import (NOTATIONS, L2, Activation, Entries, Layer, Loss, Network, 
 from .source import Node
 
 TOP_KEYS = ("title", "description", "notation", "parameters", "network", "input", "target",
-            "samples_are", "loss", "train")
+            "samples_are", "loss", "train", "expected", "check")
 LOSS_KINDS = ("squared_error", "binary_cross_entropy", "categorical_cross_entropy")
 INITS = ("normal", "uniform", "xavier_normal", "xavier_uniform", "he_normal", "he_uniform")
 NOTATION_KEYS = {"pre_activation": "pre", "activation": "act", "delta": "delta", "loss": "loss",
@@ -72,10 +72,15 @@ class _Reader:
             for key in ("input", "target"):
                 if key in top:
                     self.check_numbers(top[key])
+        settings = expected.read_settings(top["check"], f) if "check" in top else expected.CheckSettings()
         f.raise_if_any()
-        return Problem(source=f.filename, title=title or "", network=network, inputs=inputs,
-                       targets=targets, loss=loss, training=training, notation=notation,
-                       shared=tuple(self.shared.values()), samples_are=samples_are)
+        problem = Problem(source=f.filename, title=title or "", network=network, inputs=inputs,
+                          targets=targets, loss=loss, training=training, notation=notation,
+                          shared=tuple(self.shared.values()), samples_are=samples_are, check=settings)
+        if "expected" in top:
+            problem.expected = expected.read_answers(top["expected"], problem, f)
+            f.raise_if_any()
+        return problem
 
     def notation(self, node: Node) -> Notation:
         if not node.is_mapping:

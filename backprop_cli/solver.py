@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
 from . import losses
-from .graph import backward
-from .network import (Compiled, Parameters, forward, output_act_gradient, output_from_logits,
+from .graph import GradHook, VJPChoice, backward
+from .network import (Compiled, Parameters, ValueHook, forward, output_act_gradient, output_from_logits,
                       used_values)
 from .problem import Activation, Entries, Problem
 
@@ -94,12 +95,32 @@ class Result:
         return self.problem.training.learning_rate > 0
 
 
-def solve(problem: Problem) -> Result:
-    """Run the forward and backward pass and the updates the problem asks for."""
+@dataclass(eq=False)
+class HandWork:
+    """How one run departs from exact arithmetic, to model a calculation done by hand."""
+
+    rounding: int | None = None  # every intermediate rounded to this many decimals
+    on_value: ValueHook | None = None  # sees (and may change) each z and a as it is computed
+    before_backward: Callable[[Compiled], None] | None = None
+    on_grad: GradHook | None = None  # sees (and may change) each gradient before it flows on
+    vjp_for: VJPChoice | None = None  # replaces an op's gradient rule
+
+    def rounder(self):
+        digits = self.rounding
+        return None if digits is None else (lambda values: np.round(values, digits))
+
+
+def solve(problem: Problem, work: HandWork | None = None) -> Result:
+    """Run the forward and backward pass and the updates the problem asks for.
+
+    With ``work``, only the first step is taken, done the way ``work`` describes.
+    """
     params = Parameters.initial(problem)
-    compiled = _differentiate(problem, params)
-    updated = _update(problem, params, compiled)
+    compiled = _differentiate(problem, params, work)
+    updated = _update(problem, params, compiled, work.rounder() if work else None)
     result = _first_step(problem, compiled, updated)
+    if work is not None:
+        return result
     if result.trained:
         result.history.append(result.loss.value)
         params = updated
@@ -113,16 +134,23 @@ def solve(problem: Problem) -> Result:
     return result
 
 
-def _differentiate(problem: Problem, params: Parameters) -> Compiled:
+def _differentiate(problem: Problem, params: Parameters, work: HandWork | None = None) -> Compiled:
     """Forward and backward pass; a shared parameter used nowhere gets a zero gradient."""
-    compiled = forward(problem, params)
-    backward(compiled.objective)
+    if work is None:
+        compiled = forward(problem, params)
+        backward(compiled.objective)
+    else:
+        rounder = work.rounder()
+        compiled = forward(problem, params, rounder, work.on_value, fuse=rounder is None)
+        if work.before_backward is not None:
+            work.before_backward(compiled)
+        backward(compiled.objective, rounder=rounder, on_grad=work.on_grad, vjp_for=work.vjp_for)
     if compiled.shared.grad is None:
         compiled.shared.grad = np.zeros_like(compiled.shared.value)
     return compiled
 
 
-def _update(problem: Problem, params: Parameters, compiled: Compiled) -> Parameters:
+def _update(problem: Problem, params: Parameters, compiled: Compiled, rounder=None) -> Parameters:
     """One gradient-descent step; frozen parameters and missing entries stay as they are."""
     rate = problem.training.learning_rate
     layers = problem.network.layers
@@ -132,7 +160,7 @@ def _update(problem: Problem, params: Parameters, compiled: Compiled) -> Paramet
             return value
         moved = node.grad * -rate  # one new array, then in place: value - rate * grad
         moved += value
-        return moved
+        return moved if rounder is None else rounder(moved)
 
     weights = [step(params.weights[i], nodes.weights, layer.weights.frozen)
                for i, (layer, nodes) in enumerate(zip(layers, compiled.layers))]
@@ -142,6 +170,8 @@ def _update(problem: Problem, params: Parameters, compiled: Compiled) -> Paramet
     shared = params.shared.copy()
     if rate and len(shared):
         shared[~frozen] -= rate * compiled.shared.grad[~frozen]
+        if rounder is not None:
+            shared = rounder(shared)
     return Parameters(weights, biases, shared)
 
 

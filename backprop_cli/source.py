@@ -33,6 +33,7 @@ class Node:
     column: int
     path: str
     key_marks: dict[str, tuple[int, int]] = field(default_factory=dict)
+    raw: str | None = None  # a scalar as written ('0.60' keeps its trailing zero)
 
     @property
     def is_mapping(self) -> bool:
@@ -94,7 +95,7 @@ class _Builder:
                 self.error(node, path, f"expected plain YAML data, found the tag {short_tag(node.tag)}")
             return Node([self.build(item, child_path(path, i)) for i, item in enumerate(node.value)],
                         line, col, path)
-        return Node(self._scalar(node, path), line, col, path)
+        return Node(self._scalar(node, path), line, col, path, raw=node.value)
 
     def _mapping(self, node: yaml.MappingNode, path: str, line: int, col: int) -> Node:
         if node.tag != _STD + "map":

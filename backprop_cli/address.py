@@ -1,0 +1,206 @@
+"""Addresses of the quantities a result holds, written in the notation of the tables.
+
+Examples (standard notation): ``z^(1)`` (a whole vector), ``a^(2)_1`` (one element), ``δ^(hidden)_2``
+(a layer by name), ``w^(1)_21`` (row 2, column 1 of the file's matrix), ``dL/dw^(2)_11`` (a gradient),
+``w^(1)_21'`` (after the update), ``L`` (the loss), ``B``, ``dL/dB``, ``B'`` (a shared parameter),
+``ŷ`` or ``y_hat`` (the output), ``x^(0)`` (the input). With several samples, per-sample quantities are
+matrices in the file's layout (``samples_are``), so ``a^(1)_{2,1}`` is sample 2, unit 1 when samples
+are rows. Indices are 1-based; a folded bias row or column is 0.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .problem import Problem
+
+# Order in which a hand calculation meets each kind: forward, loss, backward, gradients, updates.
+ORDER = {"input": 0, "weights": 0, "bias": 0, "shared": 0, "pre": 1, "act": 1, "loss": 2,
+         "grad_act": 3, "delta": 3, "weights_grad": 4, "bias_grad": 4, "shared_grad": 4,
+         "weights_updated": 5, "bias_updated": 5, "shared_updated": 5}
+
+_PATTERN = re.compile(
+    r"(?:(?:d|∂)(?P<loss>[^/\s]+)\s*/\s*(?:d|∂))?"
+    r"(?P<symbol>[^\^_'+\s]+)"
+    r"(?:\^\((?P<layer>[^)]+)\)|\^(?P<digit>\d))?"
+    r"(?:_(?P<index>\{[^}]*\}|[0-9,]+))?"
+    r"(?P<updated>['+])?")
+
+
+class AddressError(ValueError):
+    """An address that names nothing in this problem; the message says what was expected."""
+
+    def __init__(self, message: str, hint: str = ""):
+        super().__init__(message)
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Address:
+    """A resolved address: which quantity, of which layer (1-based, 0 = input), which element."""
+
+    text: str
+    kind: str
+    layer: int = 0
+    index: tuple[int, ...] | None = None  # 0-based position in the array the kind yields
+    name: str = ""  # shared parameter
+
+    @property
+    def stage(self) -> tuple[int, int]:
+        """Sort key: the order a hand calculation computes it (backward quantities output first)."""
+        backward = self.kind in ("grad_act", "delta")
+        return (ORDER[self.kind], -self.layer if backward else self.layer)
+
+
+def symbols(problem: Problem) -> dict[str, str]:
+    """Symbol -> quantity, the file's notation first, then the usual names where they are free."""
+    n = problem.notation
+    table = {n.pre: "pre", n.act: "act", n.delta: "delta", n.weight: "weights", n.weight.upper(): "weights",
+             n.bias: "bias", n.threshold: "bias", "delta": "delta"}
+    for symbol, kind in (("z", "pre"), ("a", "act"), ("δ", "delta"), ("w", "weights"), ("W", "weights"),
+                         ("b", "bias"), ("θ", "bias"), ("theta", "bias")):
+        table.setdefault(symbol, kind)
+    return table
+
+
+def parse(text: str, problem: Problem) -> Address:
+    """Resolve an address against a problem, or raise AddressError saying what was expected."""
+    match = _PATTERN.fullmatch(text.strip().replace("y_hat", "ŷ"))
+    if not match:
+        raise AddressError("expected an address such as z^(1)_2, dL/dw^(2)_11, w^(1)_21' or L, "
+                           f"found '{text}'")
+    loss, symbol, index, updated = match["loss"], match["symbol"], match["index"], bool(match["updated"])
+    layer_text = match["layer"] or match["digit"]
+    n = problem.notation
+    if loss is not None and loss not in (n.loss, "L"):
+        raise AddressError(f"expected a gradient written d{n.loss}/d..., found '{text}'")
+    if loss is not None and updated:
+        raise AddressError(f"expected either a gradient or an updated value, found both in '{text}'")
+    if symbol in (n.loss, "L", "loss") and layer_text is None and index is None:
+        if loss is not None or updated:
+            raise AddressError(f"expected the loss as '{n.loss}', found '{text}'")
+        return Address(text, "loss")
+    if symbol in ("ŷ", "yhat") and layer_text is None:
+        symbol, layer_text = n.act, str(len(problem.network.layers))
+    shared = {p.name for p in problem.shared}
+    if layer_text is None and symbol in shared:
+        kind = "shared_grad" if loss else "shared_updated" if updated else "shared"
+        if index is not None:
+            raise AddressError(f"expected no index on the shared parameter '{symbol}', found '{text}'")
+        return Address(text, kind, name=symbol)
+    table = symbols(problem)
+    if symbol not in table:
+        from .errors import did_you_mean
+        raise AddressError(f"expected a quantity ({', '.join(dict.fromkeys(table))}) or a shared parameter, "
+                           f"found '{symbol}'", did_you_mean(symbol, [*table, *shared, n.loss]))
+    base = table[symbol]
+    if layer_text is None:
+        raise AddressError(f"expected a layer, as in {symbol}^(1) or {symbol}^(name), found '{text}'")
+    layer = _layer(layer_text, problem, base)
+    kind = _kind(base, loss is not None, updated, layer, text)
+    shape = shape_of(kind, layer, problem)
+    return Address(text, kind, layer, _index(index, shape, kind, problem, text) if index else None)
+
+
+def _layer(text: str, problem: Problem, base: str) -> int:
+    layers = problem.network.layers
+    names = {layer.name: i + 1 for i, layer in enumerate(layers)}
+    if text.strip().isdigit():
+        layer = int(text)
+        lowest = 0 if base == "act" else 1
+        if not lowest <= layer <= len(layers):
+            raise AddressError(f"expected a layer from {lowest} to {len(layers)}, found {layer}")
+        return layer
+    if text in names:
+        return names[text]
+    from .errors import did_you_mean
+    raise AddressError(f"expected a layer number or name ({', '.join(names)}), found '{text}'",
+                       did_you_mean(text, names))
+
+
+def _kind(base: str, gradient: bool, updated: bool, layer: int, text: str) -> str:
+    if base == "act" and layer == 0:
+        if gradient or updated:
+            raise AddressError(f"expected no gradient or update of the input, found '{text}'")
+        return "input"
+    if base in ("pre", "act", "delta"):
+        if updated or (gradient and base == "delta"):
+            raise AddressError(f"expected a value, found '{text}' (only parameters are updated)")
+        return {"pre": "delta", "act": "grad_act"}[base] if gradient else base
+    return base + ("_grad" if gradient else "_updated" if updated else "")
+
+
+def shape_of(kind: str, layer: int, problem: Problem) -> tuple[int, ...]:
+    """Shape of the array an address of this kind yields (per-sample kinds in the file's layout)."""
+    network = problem.network
+    if kind in ("loss",) or kind.startswith("shared"):
+        return ()
+    if kind.startswith("weights"):
+        return network.layers[layer - 1].weights.values.shape
+    if kind.startswith("bias"):
+        spec = network.layers[layer - 1].bias
+        if spec is None:
+            raise AddressError(f"expected a layer with a bias, found none in layer {layer}")
+        return spec.values.shape
+    units = network.inputs if kind == "input" else network.layers[layer - 1].units
+    samples = len(problem.inputs)
+    if samples == 1:
+        return (units,)
+    return (samples, units) if problem.samples_are == "rows" else (units, samples)
+
+
+def _index(text: str, shape: tuple[int, ...], kind: str, problem: Problem, address: str) -> tuple[int, ...]:
+    body = text.strip("{}")
+    if "," in body:
+        parts = [p.strip() for p in body.split(",")]
+    elif len(shape) == 2 and len(body) == 2:
+        parts = list(body)
+    else:
+        parts = [body]
+    if len(parts) != len(shape) or not all(p.isdigit() for p in parts):
+        dims = "one index" if len(shape) == 1 else f"{len(shape)} indices, e.g. _21 or _{{12,3}}"
+        raise AddressError(f"expected {dims} for '{address}', found '_{text}'")
+    offsets = _offsets(kind, problem)
+    position = tuple(int(p) - o for p, o in zip(parts, offsets))
+    if not all(0 <= p < n for p, n in zip(position, shape)):
+        low = ", ".join(str(o) for o in offsets)
+        high = ", ".join(str(n - 1 + o) for n, o in zip(shape, offsets))
+        raise AddressError(f"expected indices from ({low}) to ({high}) for '{address}', found '_{text}'")
+    return position
+
+
+def _offsets(kind: str, problem: Problem) -> tuple[int, ...]:
+    """What the first row and column are called: 1, or 0 for a folded bias row or column."""
+    network = problem.network
+    if kind.startswith("weights") and network.folded_bias:
+        return (0, 1) if network.orientation == "in_out" else (1, 0)
+    return (1, 1)
+
+
+def lookup(address: Address, result) -> np.ndarray:
+    """The value an address names in a result, as a float array (NaN where an entry is absent)."""
+    problem = result.problem
+    kind = address.kind
+    if kind == "loss":
+        values = np.array(result.loss.value)
+    elif kind.startswith("shared"):
+        shared = next(p for p in result.shared if p.name == address.name)
+        values = np.array({"shared": shared.value, "shared_grad": shared.grad,
+                           "shared_updated": shared.updated}[kind])
+    elif kind.startswith(("weights", "bias")):
+        layer = result.layers[address.layer - 1]
+        param = layer.weights if kind.startswith("weights") else layer.bias
+        suffix = kind.split("_", 1)[1] if "_" in kind else ""
+        values = {"": param.value, "grad": param.grad, "updated": param.updated}[suffix]
+    else:
+        if kind == "input":
+            rows = problem.inputs
+        else:
+            layer = result.layers[address.layer - 1]
+            rows = {"pre": layer.pre, "act": layer.act, "grad_act": layer.grad_act, "delta": layer.delta}[kind]
+        values = rows[0] if len(rows) == 1 else rows if problem.samples_are == "rows" else rows.T
+    values = np.asarray(values, dtype=float)
+    return values if address.index is None else np.asarray(values[address.index])

@@ -1,0 +1,156 @@
+"""The ``expected:`` answers of a problem file and the ``check:`` settings that go with them.
+
+An answer's tolerance is inferred from how it was written: 0.60 is right when the true value rounds
+to 0.60 (within half a unit of the last decimal written); ``abs``, ``rel`` or ``decimals`` override it
+per entry or for the whole file.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import address as addresses
+from .fields import Fields
+from .problem import Problem
+from .source import Node
+
+_MANTISSA = re.compile(r"[-+]?(\d*)\.?(\d*)(?:[eE]([-+]?\d+))?")
+TOLERANCE_KEYS = ("abs", "rel", "decimals")
+
+
+@dataclass(eq=False)
+class Tolerance:
+    """An explicit tolerance: absolute, relative (to the true value), or a number of decimals."""
+
+    abs: float | None = None
+    rel: float | None = None
+    decimals: int | None = None
+
+    def merged(self, other: "Tolerance") -> "Tolerance":
+        """This tolerance where set, else the other's."""
+        return Tolerance(*(mine if mine is not None else theirs for mine, theirs in
+                           ((self.abs, other.abs), (self.rel, other.rel), (self.decimals, other.decimals))))
+
+    @property
+    def explicit(self) -> bool:
+        return any(v is not None for v in (self.abs, self.rel, self.decimals))
+
+
+@dataclass(eq=False)
+class Answer:
+    """One written answer: what it addresses, the value(s) written, and how close counts as right."""
+
+    address: addresses.Address
+    written: np.ndarray  # NaN where null was written (no such entry)
+    decimals: np.ndarray  # decimals written per element (for rounding and truncation)
+    tolerance: Tolerance
+    line: int
+    column: int
+
+    def limits(self, exact: np.ndarray) -> np.ndarray:
+        """How far from the exact value each written element may be and still count as right."""
+        t = self.tolerance
+        if t.abs is not None or t.rel is not None:
+            return np.maximum(t.abs or 0.0, (t.rel or 0.0) * np.abs(exact))
+        digits = self.decimals if t.decimals is None else np.full(self.decimals.shape, t.decimals)
+        return 0.5 * 10.0 ** (-digits.astype(float)) * (1 + 1e-9) + 1e-12 * np.abs(exact)
+
+
+@dataclass(eq=False)
+class CheckSettings:
+    """File-wide settings: a default tolerance, and hand rounding of every intermediate."""
+
+    tolerance: Tolerance = field(default_factory=Tolerance)
+    rounding: int | None = None
+
+
+def written_decimals(raw: str | None) -> int:
+    """Decimals a number was written to ('0.60' -> 2, '1.5e-3' -> 4, '4' -> 0)."""
+    match = _MANTISSA.fullmatch((raw or "").strip())
+    if not match:
+        return 6
+    return len(match.group(2) or "") - int(match.group(3) or 0)
+
+
+def read_settings(node: Node, f: Fields) -> CheckSettings:
+    """The ``check:`` mapping."""
+    keys = f.keys(node, (*TOLERANCE_KEYS, "round")) or {}
+    rounding = f.integer(keys["round"], "a number of decimals", 0, 15) if "round" in keys else None
+    return CheckSettings(_tolerance(keys, f), rounding)
+
+
+def _tolerance(keys: dict[str, Node], f: Fields) -> Tolerance:
+    absolute = f.number(keys["abs"], "an absolute tolerance", 0.0) if "abs" in keys else None
+    relative = f.number(keys["rel"], "a relative tolerance", 0.0) if "rel" in keys else None
+    decimals = f.integer(keys["decimals"], "a number of decimals", 0, 15) if "decimals" in keys else None
+    return Tolerance(absolute, relative, decimals)
+
+
+def read_answers(node: Node, problem: Problem, f: Fields) -> list[Answer]:
+    """Every entry of ``expected:``, each address resolved against the problem."""
+    if not node.is_mapping:
+        f.error(node, f"expected a mapping of answers (address: value), found {node.describe()}")
+        return []
+    answers = []
+    for text, child in node.value.items():
+        line, column = node.key_marks[text]
+        try:
+            where = addresses.parse(text, problem)
+        except addresses.AddressError as exc:
+            f.error(node, str(exc), exc.hint, at_key=text, path=child.path)
+            continue
+        value_node, tolerance = child, Tolerance()
+        if child.is_mapping:
+            keys = f.keys(child, ("value", *TOLERANCE_KEYS), required=("value",)) or {}
+            if "value" not in keys:
+                continue
+            value_node, tolerance = keys["value"], _tolerance(keys, f)
+        read = _values(value_node, addresses.shape_of(where.kind, where.layer, problem)
+                       if where.index is None else (), f)
+        if read is not None:
+            answers.append(Answer(where, read[0], read[1], tolerance, line, column))
+    return answers
+
+
+def _values(node: Node, shape: tuple[int, ...], f: Fields) -> tuple[np.ndarray, np.ndarray] | None:
+    """Written numbers of the expected shape, and the decimals each was written to."""
+    flat: list[Node] = []
+
+    def collect(item: Node, depth: int) -> bool:
+        if item.is_sequence:
+            if depth >= len(shape) or len(item.value) != shape[depth]:
+                return False
+            return all(collect(child, depth + 1) for child in item.value)
+        if depth != len(shape) and not (int(np.prod(shape)) == 1 and depth == 0):
+            return False
+        flat.append(item)
+        return True
+
+    squeezable = len(shape) == 2 and 1 in shape and node.is_sequence and not any(i.is_sequence for i in node.value)
+    if squeezable:
+        flat = list(node.value) if len(node.value) == int(np.prod(shape)) else []
+        ok = bool(flat)
+    else:
+        ok = collect(node, 0)
+    if not ok:
+        want = "one number" if not shape else "×".join(map(str, shape)) + " values"
+        f.error(node, f"expected {want}, found {node.describe()}")
+        return None
+    values, decimals = [], []
+    for item in flat:
+        if item.value is None:
+            values.append(math.nan)
+            decimals.append(0)
+            continue
+        number = f.number(item)
+        if number is None:
+            return None
+        values.append(number)
+        decimals.append(written_decimals(item.raw if isinstance(item.raw, str) else str(item.value)))
+    target = shape if len(flat) == int(np.prod(shape)) else ()
+    return np.array(values, dtype=float).reshape(target), np.array(decimals).reshape(target)
+
