@@ -49,14 +49,31 @@ def main() -> None:
     """
 
 
+def output_options(command: Callable) -> Callable:
+    """--format, --precision and --color, shared by the commands that print results."""
+    command = click.option("--color/--no-color", "colour", default=None,
+                           help="Force colour on or off (default: on for a terminal unless NO_COLOR is set).")(command)
+    command = click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True,
+                           help="Significant digits shown in tables (display only).")(command)
+    return click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
+                        show_default=True,
+                        help="Tables for people, JSON (full float64 precision) for scripts.")(command)
+
+
+def print_reports(reports: list, colour: bool | None) -> None:
+    """Tables with rich on a colour terminal, as plain text otherwise."""
+    if use_colour(colour):
+        from .render import terminal
+        for built in reports:
+            terminal.render(built, sys.stdout)
+    else:
+        from .render import text
+        click.echo("\n".join(text.render(built) for built in reports), nl=False)
+
+
 @main.command()
-@click.argument("file", type=click.Path(path_type=str))  # a directory is reported like any unreadable file
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="Tables for people, JSON (full float64 precision) for scripts.")
-@click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True,
-              help="Significant digits shown in tables (display only).")
-@click.option("--color/--no-color", "colour", default=None,
-              help="Force colour on or off (default: on for a terminal unless NO_COLOR is set).")
+@click.argument("file", type=click.Path(path_type=str))
+@output_options
 @reports_errors
 def run(file: str, output_format: str, precision: int, colour: bool | None) -> None:
     """Work a problem out: forward pass, loss, deltas, gradients and updates, layer by layer.
@@ -74,10 +91,40 @@ def run(file: str, output_format: str, precision: int, colour: bool | None) -> N
         click.echo(json_render.render(result), nl=False)
         return
     from .render import report
-    built = report.build(result, precision)
-    if use_colour(colour):
-        from .render import terminal
-        terminal.render(built, sys.stdout)
+    print_reports([report.build(result, precision)], colour)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@output_options
+@click.option("--junit", "junit_file", type=click.Path(dir_okay=False, writable=True, path_type=str),
+              help="Also write JUnit XML (one testcase per answer) to this file.")
+@click.option("--round", "rounding", type=click.IntRange(0, 15),
+              help="Decimals a sheet rounded every step to (overrides a file's check.round).")
+def check(paths: tuple[str, ...], output_format: str, precision: int, colour: bool | None,
+          junit_file: str | None, rounding: int | None) -> None:
+    """Verify the expected answers in files, folders (recursively) or globs.
+
+    Exit 0 when every answer passes, 1 when one is wrong, 2 when a file is invalid.
+
+    \b
+    Example:
+        backprop check problems/keys/ --junit report.xml
+    """
+    from .batch import check_paths
+    run_ = check_paths(list(paths), rounding)
+    for outcome in run_.outcomes:
+        for diagnostic in outcome.diagnostics:
+            click.echo(diagnostic.format(), err=True)
+    if junit_file:
+        from .render import junit
+        with open(junit_file, "w", encoding="utf-8") as handle:
+            handle.write(junit.render(run_))
+    if output_format == "json":
+        from .render import check_json
+        click.echo(check_json.render(run_), nl=False)
     else:
-        from .render import text
-        click.echo(text.render(built), nl=False)
+        from .render import verdicts
+        print_reports(verdicts.reports(run_, precision), colour)
+        click.echo(verdicts.closing_line(run_))
+    sys.exit(run_.exit_code)

@@ -104,6 +104,7 @@ class HandWork:
     before_backward: Callable[[Compiled], None] | None = None
     on_grad: GradHook | None = None  # sees (and may change) each gradient before it flows on
     vjp_for: VJPChoice | None = None  # replaces an op's gradient rule
+    exact_logits: bool = True  # False: the loss from the output activation, as a sheet works it
 
     def rounder(self):
         digits = self.rounding
@@ -141,7 +142,7 @@ def _differentiate(problem: Problem, params: Parameters, work: HandWork | None =
         backward(compiled.objective)
     else:
         rounder = work.rounder()
-        compiled = forward(problem, params, rounder, work.on_value, fuse=rounder is None)
+        compiled = forward(problem, params, rounder, work.on_value, fuse=work.exact_logits)
         if work.before_backward is not None:
             work.before_backward(compiled)
         backward(compiled.objective, rounder=rounder, on_grad=work.on_grad, vjp_for=work.vjp_for)

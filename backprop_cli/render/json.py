@@ -27,14 +27,14 @@ def _number(value: float) -> float | str:
     return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
 
 
-def _array(values: np.ndarray, absent: np.ndarray | None = None) -> Any:
+def array(values: np.ndarray, absent: np.ndarray | None = None) -> Any:
     """Nested lists of numbers; entries marked absent become null."""
     values = np.asarray(values, dtype=float)
     if values.ndim == 0:
         return _number(values)
     if absent is None and np.isfinite(values).all():
         return values.tolist()
-    return [_array(values[i], None if absent is None else absent[i]) if values.ndim > 1
+    return [array(values[i], None if absent is None else absent[i]) if values.ndim > 1
             else (None if absent is not None and absent[i] else _number(values[i]))
             for i in range(len(values))]
 
@@ -44,9 +44,9 @@ def _param(param: ParamResult | None) -> dict[str, Any] | None:
         return None
     absent = param.entries.absent
     return {
-        "value": _array(param.value, absent),
-        "grad": _array(param.grad, absent),
-        "updated": _array(param.updated, absent),
+        "value": array(param.value, absent),
+        "grad": array(param.grad, absent),
+        "updated": array(param.updated, absent),
         "frozen": param.frozen,
         "shared": {",".join(str(i + 1) for i in pos): name for pos, name in sorted(param.entries.shared.items())},
     }
@@ -59,8 +59,8 @@ def _final(result: Result, params: Parameters) -> list[dict[str, Any]]:
     for i, layer in enumerate(problem.network.layers):
         weights = used_values(layer.weights, params.weights[i], params.shared, names)
         bias = None if layer.bias is None else used_values(layer.bias, params.biases[i], params.shared, names)
-        final.append({"weights": _array(weights, layer.weights.absent),
-                      "bias": None if bias is None else _array(bias, layer.bias.absent)})
+        final.append({"weights": array(weights, layer.weights.absent),
+                      "bias": None if bias is None else array(bias, layer.bias.absent)})
     return final
 
 
@@ -81,17 +81,17 @@ def document(result: Result) -> dict[str, Any]:
             "notation": {"pre_activation": n.pre, "activation": n.act, "delta": n.delta, "loss": n.loss,
                          "weight": n.weight, "bias": n.bias, "threshold": n.threshold, "input": n.input},
         },
-        "input": _array(problem.inputs),
-        "target": _array(problem.targets),
+        "input": array(problem.inputs),
+        "target": array(problem.targets),
         "layers": [{
             "index": layer.index,
             "name": layer.name,
             "units": layer.units,
             "activation_function": [str(a) for a in layer.activations],
-            "pre_activation": _array(layer.pre),
-            "activation": _array(layer.act),
-            "grad_activation": _array(layer.grad_act),
-            "delta": _array(layer.delta),
+            "pre_activation": array(layer.pre),
+            "activation": array(layer.act),
+            "grad_activation": array(layer.grad_act),
+            "delta": array(layer.delta),
             "weights": _param(layer.weights),
             "bias": _param(layer.bias),
             "bias_sign": layer.bias_sign,
@@ -100,7 +100,7 @@ def document(result: Result) -> dict[str, Any]:
                     "updated": _number(p.updated), "frozen": p.frozen, "uses": p.uses} for p in result.shared],
         "loss": {"formula": result.loss.formula, "value": _number(result.loss.value),
                  "data": _number(result.loss.data), "penalty": _number(result.loss.penalty),
-                 "per_sample": _array(result.loss.per_sample)},
+                 "per_sample": array(result.loss.per_sample)},
         "training": None,
         "warnings": list(result.warnings),
     }

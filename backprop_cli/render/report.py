@@ -24,6 +24,7 @@ class Table:
     columns: list[str]
     rows: list[list[str]]
     notes: list[str] = field(default_factory=list)
+    left: int = 1  # how many leading columns are text (left-aligned); the rest are numbers
 
 
 @dataclass(eq=False)

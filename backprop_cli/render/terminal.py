@@ -20,7 +20,7 @@ def render(report: Report, stream: TextIO) -> None:
         console.print()
         grid = Table(title=table.title, title_justify="left", title_style="bold cyan")
         for i, column in enumerate(table.columns):
-            grid.add_column(column, justify="left" if i == 0 else "right")
+            grid.add_column(column, justify="left" if i < table.left else "right")
         for row in table.rows:
             grid.add_row(*row)
         console.print(grid)

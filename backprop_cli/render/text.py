@@ -12,7 +12,7 @@ def render_table(table: Table) -> str:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row)]
 
     def line(cells: list[str]) -> str:
-        parts = [cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(cells, widths))]
+        parts = [cell.ljust(w) if i < table.left else cell.rjust(w) for i, (cell, w) in enumerate(zip(cells, widths))]
         return "  ".join(parts).rstrip()
 
     out = [table.title, line(table.columns), "  ".join("-" * w for w in widths)]

@@ -1,0 +1,84 @@
+"""Checking many files: collect them from paths, folders and globs, check each, keep every outcome."""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass, field
+
+from .checker import FileCheck, check
+from .errors import Diagnostic, ProblemError
+from .schema import load
+
+SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(eq=False)
+class Outcome:
+    """One file: checked, skipped (no ``expected:``), or invalid (with its diagnostics)."""
+
+    path: str
+    checked: FileCheck | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if self.diagnostics:
+            return "invalid"
+        return "checked" if self.checked is not None else "skipped"
+
+
+@dataclass(eq=False)
+class Run:
+    """Every file's outcome, in the order found."""
+
+    outcomes: list[Outcome]
+
+    @property
+    def passed(self) -> int:
+        return sum(o.checked.passed for o in self.outcomes if o.checked)
+
+    @property
+    def failed(self) -> int:
+        return sum(o.checked.failed for o in self.outcomes if o.checked)
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+    @property
+    def exit_code(self) -> int:
+        """2 when a file is invalid, else 1 when an answer is wrong, else 0."""
+        return 2 if self.count("invalid") else 1 if self.failed else 0
+
+
+def collect(paths: list[str]) -> tuple[list[str], list[Diagnostic]]:
+    """Files named directly, YAML files below folders (recursively), and glob matches, each once."""
+    found: list[str] = []
+    missing: list[Diagnostic] = []
+    for path in paths:
+        if os.path.isdir(path):
+            below = [os.path.join(root, name) for root, _, names in os.walk(path) for name in names
+                     if name.endswith(SUFFIXES)]
+            found += sorted(below)
+        elif os.path.exists(path):
+            found.append(path)
+        else:
+            matches = sorted(glob.glob(path, recursive=True))
+            if not matches:
+                missing.append(Diagnostic(path, 1, 1, "", "expected a file, folder or glob that matches, found nothing"))
+            found += [m for m in matches if os.path.isfile(m)]
+    return list(dict.fromkeys(found)), missing
+
+
+def check_paths(paths: list[str], rounding: int | None = None) -> Run:
+    """Check every file the paths name."""
+    files, missing = collect(paths)
+    outcomes = [Outcome(d.file, diagnostics=[d]) for d in missing]
+    for path in files:
+        try:
+            problem = load(path)
+        except ProblemError as exc:
+            outcomes.append(Outcome(path, diagnostics=exc.diagnostics))
+            continue
+        outcomes.append(Outcome(path, check(problem, rounding) if problem.expected else None))
+    return Run(outcomes)

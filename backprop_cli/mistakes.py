@@ -1,0 +1,363 @@
+"""The usual mistakes of a hand calculation, each as a way to recompute an answer, and a diagnosis.
+
+A mistake is either a change of the answer itself (sign, factor, transposition, log base, truncation,
+learning rate, another element) or a change of how the whole problem is worked (derivative taken at
+the wrong argument, deltas through already-updated weights, a path left out, rounding), which is a
+variant run of the engine through ``solver.HandWork``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Iterator
+
+import numpy as np
+
+from .address import Address, lookup, shape_of
+from .expected import Answer
+from .ops import ACTIVATIONS
+from .problem import Problem
+from .solver import HandWork, Result, solve
+
+GRADIENTS = ("grad_act", "delta", "weights_grad", "bias_grad", "shared_grad")
+CARRIED = ("pre", "act", *GRADIENTS)
+
+
+def can_carry(address: Address) -> bool:
+    """Whether a wrong written value of this kind can be carried into what follows."""
+    return address.kind in CARRIED
+
+
+class Variants:
+    """Runs of one problem worked differently, each computed once."""
+
+    def __init__(self, problem: Problem, exact: Result):
+        self.problem, self.exact = problem, exact
+        self._cache: dict[object, Result] = {}
+
+    def _run(self, key: object, work: Callable[[], HandWork]) -> Result:
+        if key not in self._cache:
+            self._cache[key] = solve(self.problem, work())
+        return self._cache[key]
+
+    def rounded(self, digits: int | None) -> Result:
+        """Every intermediate rounded to ``digits`` decimals, loss taken the long way (as by hand)."""
+        if digits is None:
+            return self.exact
+        return self._run(("round", digits), lambda: HandWork(rounding=digits, exact_logits=False))
+
+    def derivative_at(self, argument: str, digits: int | None = None) -> Result:
+        """Activation derivatives evaluated at the activation ('act') or with z as the output ('pre')."""
+        def rule(node, i):
+            op = node.op
+            if op.name not in ACTIVATIONS or op.name == "identity":
+                return None
+            original = op.vjp(i)
+            if argument == "act":
+                return lambda g, out, z, **kw: original(g, op.forward(out, **kw), out, **kw)
+            return lambda g, out, z, **kw: original(g, z, z, **kw)
+        return self._run(("derivative", argument, digits),
+                         lambda: HandWork(rounding=digits, vjp_for=rule, exact_logits=False))
+
+    def updated_weights(self, digits: int | None = None) -> Result:
+        """Deltas sent back through the weights after their update."""
+        def swap(compiled):
+            for nodes, layer in zip(compiled.layers, self.exact.layers):
+                nodes.weights_used.value = np.nan_to_num(layer.weights.updated)
+        return self._run(("updated", digits), lambda: HandWork(rounding=digits, before_backward=swap))
+
+    def only_output(self, unit: int, digits: int | None = None) -> Result:
+        """Backward pass through output ``unit`` alone (the other outputs' paths left out)."""
+        compiled = []
+
+        def keep(node):
+            if compiled and node is compiled[0].layers[-1].pre:
+                kept = np.zeros_like(node.grad)
+                kept[:, unit] = node.grad[:, unit]
+                node.grad = kept
+        return self._run(("only", unit, digits),
+                         lambda: HandWork(rounding=digits, before_backward=compiled.append, on_grad=keep))
+
+    def carried(self, answers: list[Answer]) -> Result:
+        """The problem worked on from the student's own written values."""
+        key = ("carried", tuple(id(a) for a in answers))
+        forward = [a for a in answers if a.address.kind in ("pre", "act")]
+        backward = [a for a in answers if a.address.kind in GRADIENTS]
+        compiled = []
+
+        def on_value(kind, layer, node):
+            for a in forward:
+                if (a.address.kind, a.address.layer) == (kind, layer):
+                    node.value = _substitute(node.value, a, self.problem, rows=True)
+
+        def on_grad(node):
+            for a in backward:
+                if node is _grad_node(compiled[0], a.address, self.problem):
+                    node.grad = _substitute(node.grad, a, self.problem, rows=a.address.kind in ("grad_act", "delta"))
+        return self._run(key, lambda: HandWork(on_value=on_value, before_backward=compiled.append,
+                                                on_grad=on_grad))
+
+
+def _grad_node(compiled, address: Address, problem: Problem):
+    if address.kind == "shared_grad":
+        return compiled.shared
+    nodes = compiled.layers[address.layer - 1]
+    return {"grad_act": nodes.act, "delta": nodes.pre, "weights_grad": nodes.weights,
+            "bias_grad": nodes.bias}[address.kind]
+
+
+def _substitute(values: np.ndarray, answer: Answer, problem: Problem, rows: bool) -> np.ndarray:
+    """``values`` with the written answer put in its place (per-sample kinds are rows of samples)."""
+    values = np.array(values, dtype=float, copy=True)
+    written = answer.written
+    address = answer.address
+    if address.kind == "shared_grad":
+        values[[p.name for p in problem.shared].index(address.name)] = written
+        return values
+    if rows:
+        full = np.full(shape_of(address.kind, address.layer, problem), np.nan)
+        if address.index is None:
+            full = written.reshape(full.shape)
+        else:
+            full[address.index] = written
+        if full.ndim == 1:
+            full = full[None, :]
+        elif problem.samples_are == "columns":
+            full = full.T
+        return np.where(np.isnan(full), values, full)
+    if address.index is None:
+        return np.where(np.isnan(written), values, written)
+    values[address.index] = written
+    return values
+
+
+LOOSE = 0.3  # a mistake still counts as the likely cause within 30% when nothing fits exactly
+
+
+def diagnose(answer: Answer, variants: Variants, digits: list[int], carried: Result | None = None) -> str | None:
+    """The usual mistake that best reproduces the written answer, in words; None if none does.
+
+    Each mistake is tried on the exact run, on runs rounded to ``digits`` decimals at every step, and
+    on the run carried forward from the student's earlier values; then an arithmetic slip in one
+    factor; then, loosely, the nearest mistake (other slips or rounding on top of it).
+    """
+    from .checker import matches
+    bases = [(None, variants.exact, "")]
+    bases += [(d, variants.rounded(d), f" (with every step rounded to {d} decimals)") for d in digits]
+    if carried is not None:
+        bases.append((None, carried, " (given your earlier values)"))
+    nearest = None
+    for rounding, base, note in bases:
+        for reason, value, loose in _candidates(answer, base, variants, rounding, variable=base is not carried):
+            if value is None or not np.all(np.isfinite(np.nan_to_num(value, nan=0.0))):
+                continue
+            if matches(answer, value):
+                return reason + note
+            distance = _relative_distance(answer.written, value)
+            if loose and (nearest is None or distance < nearest[0]):
+                nearest = (distance, reason + note)
+    slip = _slip(answer, variants)
+    if slip:
+        return slip
+    partial = _partly_right(answer, variants.exact)
+    if partial:
+        return partial
+    exact = lookup(answer.address, variants.exact)
+    if nearest and nearest[0] <= LOSS_MARGIN * _relative_distance(answer.written, exact) and nearest[0] <= LOOSE:
+        return f"most likely {nearest[1]}; the value written is {nearest[0]:.1%} from it (rounding or a slip on top)"
+    return None
+
+
+LOSS_MARGIN = 0.5  # the nearest mistake must be at least twice as close as the exact value
+
+
+def _relative_distance(written: np.ndarray, value: np.ndarray) -> float:
+    written, value = np.asarray(written, float), np.asarray(value, float)
+    present = ~np.isnan(written) & ~np.isnan(value)
+    if not present.any():
+        return math.inf
+    scale = np.maximum(np.abs(value[present]), 1e-12)
+    return float(np.max(np.abs(written[present] - value[present]) / scale))
+
+
+def _partly_right(answer: Answer, exact_result: Result) -> str | None:
+    """For a vector or matrix: which elements are wrong when the others are right."""
+    from .checker import matches
+    exact = lookup(answer.address, exact_result)
+    if answer.written.ndim == 0 or answer.written.size < 2:
+        return None
+    limits = answer.limits(exact)
+    off = ~(np.abs(answer.written - exact) <= limits) & ~np.isnan(exact)
+    if 0 < off.sum() < off.size:
+        where = ", ".join("(" + ",".join(str(i + 1) for i in p) + ")" if len(p) > 1 else str(p[0] + 1)
+                          for p in zip(*np.nonzero(off)))
+        return f"element {where} wrong, the others right (an arithmetic slip?)"
+    return None
+
+
+def _candidates(answer: Answer, base: Result, variants: Variants, digits: int | None,
+                variable: bool = True) -> Iterator[tuple[str, np.ndarray, bool]]:
+    """(reason, value, may match loosely) for every mistake, each also truncated instead of rounded.
+
+    Mix-ups with other elements and truncation must match exactly: near misses prove nothing.
+    """
+    places = answer.decimals
+    for reason, value in _mistakes(answer, base, variants, digits, variable):
+        if value is None:
+            continue
+        value = np.asarray(value, dtype=float)
+        yield reason, value, "mix-up" not in reason and "truncated" not in reason
+        yield f"{reason}, then truncated", np.trunc(value * 10.0 ** places) / 10.0 ** places, False
+
+
+def _mistakes(answer: Answer, result: Result, variants: Variants, digits: int | None,
+              variable: bool) -> Iterator[tuple[str, np.ndarray | None]]:
+    """(reason, value the mistake gives), most specific first."""
+    address, problem = answer.address, variants.problem
+    exact = lookup(address, result)
+    kind = address.kind
+    yield "truncated instead of rounded", exact
+    yield "sign flipped", -exact
+    loss_scaled = kind == "loss" or kind in GRADIENTS
+    if kind.endswith("_updated"):
+        before, grad = _parameter(address, result)
+        rate = problem.training.learning_rate
+        yield "gradient ascent: the update added the gradient (+ instead of −)", before + rate * grad
+        yield from _other_rate(answer, before, grad, rate)
+    if loss_scaled:
+        yield "off by a factor 2 (the loss's 1/2 dropped, or the 2 from the square forgotten)", 2 * exact
+        yield "off by a factor 1/2 (a 1/2 in the loss that is not there)", exact / 2
+        samples, outputs = problem.targets.shape
+        for count, what in ((samples, "samples"), (outputs, "outputs")):
+            if count > 2:
+                yield f"off by a factor {count}: sum and mean over the {what} confused", exact * count
+                yield f"off by a factor 1/{count}: sum and mean over the {what} confused", exact / count
+        if problem.loss.kind != "squared_error":
+            yield "log base 10 used instead of the natural log", exact / math.log(10)
+    yield from _transposed(answer, exact, result)
+    yield from _other_elements(answer, result, problem)
+    if kind in GRADIENTS and variable:
+        yield ("derivative taken at the activation a instead of the pre-activation z",
+               lookup(address, variants.derivative_at("act", digits)))
+        yield ("derivative written in terms of a but evaluated at z",
+               lookup(address, variants.derivative_at("pre", digits)))
+        yield ("hidden-layer deltas computed with the already-updated weights",
+               lookup(address, variants.updated_weights(digits)))
+        outputs = problem.network.layers[-1].units
+        if outputs > 1:
+            for unit in range(outputs):
+                others = ", ".join(str(k + 1) for k in range(outputs) if k != unit)
+                yield (f"the path through output {others} left out of the sum",
+                       lookup(address, variants.only_output(unit, digits)))
+
+
+def _parameter(address: Address, result: Result) -> tuple[np.ndarray, np.ndarray]:
+    """A parameter's value before the update and its gradient, at the address's element."""
+    if address.kind == "shared_updated":
+        shared = next(p for p in result.shared if p.name == address.name)
+        return np.array(shared.value), np.array(shared.grad)
+    layer = result.layers[address.layer - 1]
+    param = layer.weights if address.kind.startswith("weights") else layer.bias
+    before, grad = param.value, param.grad
+    if address.index is not None:
+        before, grad = before[address.index], grad[address.index]
+    return np.asarray(before), np.asarray(grad)
+
+
+def _other_rate(answer: Answer, before: np.ndarray, grad: np.ndarray, rate: float):
+    """An update that fits another learning rate, rounded to two significant digits."""
+    with np.errstate(all="ignore"):
+        implied = (before - answer.written) / grad
+    implied = implied[np.isfinite(implied) & (np.abs(grad) > 1e-12)]
+    if implied.size and implied.mean() > 0:
+        guess = float(f"{implied.mean():.2g}")
+        if not math.isclose(guess, rate):
+            yield f"learning rate {guess:g} used instead of {rate:g}", before - guess * grad
+
+
+def _transposed(answer: Answer, exact: np.ndarray, result: Result):
+    address = answer.address
+    if address.index is None and exact.ndim == 2 and exact.shape[0] == exact.shape[1]:
+        yield "transposed", exact.T
+    elif address.index is not None and len(address.index) == 2:
+        whole = lookup(Address(address.text, address.kind, address.layer, None, address.name), result)
+        i, j = address.index
+        if j < whole.shape[0] and i < whole.shape[1] and i != j:
+            yield f"transposed: the value at ({j + 1}, {i + 1}) (row and column swapped)", whole[j, i]
+
+
+def _other_elements(answer: Answer, result: Result, problem: Problem):
+    """The same quantity at another element, or in another layer (an index mix-up)."""
+    address = answer.address
+    if address.kind in ("loss",) or address.kind.startswith("shared"):
+        return
+    whole = lookup(Address(address.text, address.kind, address.layer, None), result)
+    if address.index is not None:
+        for position in np.ndindex(whole.shape):
+            if position != address.index:
+                where = ",".join(str(p + 1) for p in position)
+                yield f"index mix-up: the value of element ({where})", whole[position]
+    layers = len(problem.network.layers)
+    for layer in range(1, layers + 1):
+        if layer == address.layer:
+            continue
+        try:
+            other = lookup(Address(address.text, address.kind, layer, None), result)
+        except (IndexError, AttributeError, TypeError):
+            continue
+        if address.index is None and other.shape == whole.shape:
+            yield f"layer mix-up: the value of layer {layer}", other
+        elif address.index is not None and all(i < n for i, n in zip(address.index, other.shape)) \
+                and other.ndim == len(address.index):
+            yield f"layer mix-up: the value of layer {layer}", other[address.index]
+
+
+def _slip(answer: Answer, variants: Variants) -> str | None:
+    """An arithmetic slip in one factor of a chain-rule product, named when the other factors hold."""
+    address, result, problem = answer.address, variants.exact, variants.problem
+    if address.index is None or len(problem.inputs) != 1 or address.kind not in ("delta", "weights_grad"):
+        return None
+    factors = _chain(address, result, problem)
+    if not factors:
+        return None
+    written = float(answer.written)
+    best = None
+    for i, (name, value) in enumerate(factors):
+        others = math.prod(v for k, (_, v) in enumerate(factors) if k != i)
+        if others == 0 or value == 0:
+            continue
+        implied = written / others
+        change = abs(implied - value) / abs(value)
+        if change < 0.5 and (best is None or change < best[0]):
+            best = (change, name, implied, value)
+    if best is None:
+        return None
+    _, name, implied, value = best
+    return (f"arithmetic slip in one factor: with {name} = {implied:.4g} (correct: {value:.4g}) "
+            "and the other factors right, the product is the value written")
+
+
+def _chain(address: Address, result: Result, problem: Problem) -> list[tuple[str, float]]:
+    """The factors of dL/dz_j = dL/da_j · g'(z_j), times the input a_k for a weight gradient."""
+    n = problem.notation
+    network = problem.network
+    layer = result.layers[address.layer - 1]
+    if address.kind == "delta":
+        j = address.index[-1] if len(address.index) == 1 else None
+        inputs = None
+    else:
+        row, col = address.index
+        j, k = (row, col) if network.orientation == "out_in" else (col, row)
+        previous = problem.inputs[0] if address.layer == 1 else result.layers[address.layer - 2].act[0]
+        if network.folded_bias:
+            previous = np.concatenate([[1.0], previous])
+        inputs = (f"{n.act}^({address.layer - 1})_{k + (0 if network.folded_bias else 1)}", float(previous[k]))
+    if j is None:
+        return []
+    upstream = float(layer.grad_act[0, j])
+    delta = float(layer.delta[0, j])
+    if upstream == 0:
+        return []
+    factors = [(f"∂{n.loss}/∂{n.act}^({address.layer})_{j + 1}", upstream),
+               (f"g'({n.pre}^({address.layer})_{j + 1})", delta / upstream)]
+    return factors + ([inputs] if inputs else [])

@@ -1,0 +1,52 @@
+"""Check results as a stable JSON document (schema ``backprop-cli/check``, version 1).
+
+Values are float64 at full precision; a written or computed entry that does not exist is null.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..batch import Run
+from ..checker import Verdict
+from .json import array
+
+SCHEMA = "backprop-cli/check"
+VERSION = 1
+
+
+def _verdict(verdict: Verdict) -> dict[str, Any]:
+    return {
+        "answer": verdict.answer.address.text,
+        "line": verdict.answer.line,
+        "written": array(verdict.answer.written),
+        "correct": array(verdict.exact),
+        "verdict": verdict.status,
+        "passed": verdict.passed,
+        "reason": verdict.reason,
+        "hand": None if verdict.hand is None else array(verdict.hand),
+    }
+
+
+def document(run: Run) -> dict[str, Any]:
+    """The run as plain JSON-ready data."""
+    return {
+        "schema": SCHEMA,
+        "version": VERSION,
+        "files": [{
+            "path": o.path,
+            "status": o.status,
+            "errors": [d.format() for d in o.diagnostics],
+            "answers": [_verdict(v) for v in o.checked.verdicts] if o.checked else [],
+        } for o in run.outcomes],
+        "passed": run.passed,
+        "failed": run.failed,
+        "skipped": run.count("skipped"),
+        "invalid": run.count("invalid"),
+        "exit_code": run.exit_code,
+    }
+
+
+def render(run: Run) -> str:
+    return json.dumps(document(run), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,47 @@
+"""Check results as JUnit XML, the report format CI systems read: one testcase per answer."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+from ..batch import Run
+from .json import array
+
+
+def render(run: Run) -> str:
+    """A <testsuites> document: a suite per file, a case per answer, a failure per wrong answer."""
+    root = ET.Element("testsuites", name="backprop check")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for outcome in run.outcomes:
+        suite = ET.SubElement(root, "testsuite", name=outcome.path)
+        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        if outcome.status == "invalid":
+            case = ET.SubElement(suite, "testcase", classname=outcome.path, name="(file)")
+            error = ET.SubElement(case, "error", message=outcome.diagnostics[0].format(), type="invalid")
+            error.text = "\n".join(d.format() for d in outcome.diagnostics)
+            counts["tests"] += 1
+            counts["errors"] += 1
+        elif outcome.status == "skipped":
+            case = ET.SubElement(suite, "testcase", classname=outcome.path, name="(no expected answers)")
+            ET.SubElement(case, "skipped", message="no expected: section")
+            counts["tests"] += 1
+            counts["skipped"] += 1
+        else:
+            for verdict in outcome.checked.verdicts:
+                case = ET.SubElement(suite, "testcase", classname=outcome.path, name=verdict.answer.address.text)
+                counts["tests"] += 1
+                if not verdict.passed:
+                    failure = ET.SubElement(case, "failure", message=verdict.reason, type=verdict.status)
+                    failure.text = (f"written {json.dumps(array(verdict.answer.written))}, "
+                                    f"correct {json.dumps(array(verdict.exact))}: {verdict.reason}")
+                    counts["failures"] += 1
+                elif verdict.status == "drift":
+                    ET.SubElement(case, "system-out").text = verdict.reason
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+    for key, value in totals.items():
+        root.set(key, str(value))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

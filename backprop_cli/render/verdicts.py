@@ -1,0 +1,47 @@
+"""Check results laid out as tables (one per file) and the closing count line."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..batch import Run
+from ..checker import Verdict
+from .report import Report, Table, number
+
+MARKS = {"correct": "✓ correct", "drift": "≈ rounding drift", "follows": "→ follows", "wrong": "✗ wrong"}
+
+
+def values(array: np.ndarray, precision: int) -> str:
+    """A scalar, vector or matrix as it would be written, null for a missing entry."""
+    array = np.asarray(array, dtype=float)
+    if array.ndim == 0:
+        return "null" if np.isnan(array) else number(float(array), precision)
+    return "[" + ", ".join(values(row, precision) for row in array) + "]"
+
+
+def _row(verdict: Verdict, precision: int) -> list[str]:
+    answer = verdict.answer
+    reason = verdict.reason
+    if verdict.hand is not None and verdict.status in ("drift", "follows"):
+        reason += f" ({values(verdict.hand, precision)})"
+    return [answer.address.text, values(answer.written, precision), values(verdict.exact, precision),
+            MARKS[verdict.status], reason]
+
+
+def reports(run: Run, precision: int = 6) -> list[Report]:
+    """One report per checked file (skipped and invalid files are counted, not tabled)."""
+    built = []
+    for outcome in run.outcomes:
+        if outcome.checked is None:
+            continue
+        rows = [_row(v, precision) for v in outcome.checked.verdicts]
+        table = Table("answers", ["answer", "written", "correct", "verdict", "why"], rows, left=5)
+        built.append(Report(outcome.path, [], [table]))
+    return built
+
+
+def closing_line(run: Run) -> str:
+    """``N passed, M failed`` with the skipped files counted when there are any."""
+    line = f"{run.passed} passed, {run.failed} failed"
+    skipped = run.count("skipped")
+    return line + (f", {skipped} skipped" if skipped else "")
