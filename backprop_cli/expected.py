@@ -91,7 +91,8 @@ def _tolerance(keys: dict[str, Node], f: Fields) -> Tolerance:
 
 
 def read_answers(node: Node, problem: Problem, f: Fields) -> list[Answer]:
-    """Every entry of ``expected:``, each address resolved against the problem."""
+    """Every entry of ``expected:``, each address resolved against the problem, with its tolerance
+    (the entry's own, else the file's ``check:`` one, else inferred from the decimals written)."""
     if not node.is_mapping:
         f.error(node, f"expected a mapping of answers (address: value), found {node.describe()}")
         return []
@@ -112,7 +113,8 @@ def read_answers(node: Node, problem: Problem, f: Fields) -> list[Answer]:
         read = _values(value_node, addresses.shape_of(where.kind, where.layer, problem)
                        if where.index is None else (), f)
         if read is not None:
-            answers.append(Answer(where, read[0], read[1], tolerance, line, column))
+            file_wide = problem.check.tolerance if problem.check else Tolerance()
+            answers.append(Answer(where, read[0], read[1], tolerance.merged(file_wide), line, column))
     return answers
 
 

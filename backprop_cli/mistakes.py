@@ -66,17 +66,17 @@ class Variants:
                 nodes.weights_used.value = np.nan_to_num(layer.weights.updated)
         return self._run(("updated", digits), lambda: HandWork(rounding=digits, before_backward=swap))
 
-    def only_output(self, unit: int, digits: int | None = None) -> Result:
-        """Backward pass through output ``unit`` alone (the other outputs' paths left out)."""
+    def without_output(self, unit: int, digits: int | None = None) -> Result:
+        """Backward pass with the path through output ``unit`` left out."""
         compiled = []
 
-        def keep(node):
+        def drop(node):
             if compiled and node is compiled[0].layers[-1].pre:
-                kept = np.zeros_like(node.grad)
-                kept[:, unit] = node.grad[:, unit]
+                kept = np.array(node.grad, dtype=float, copy=True)
+                kept[:, unit] = 0.0
                 node.grad = kept
-        return self._run(("only", unit, digits),
-                         lambda: HandWork(rounding=digits, before_backward=compiled.append, on_grad=keep))
+        return self._run(("without", unit, digits),
+                         lambda: HandWork(rounding=digits, before_backward=compiled.append, on_grad=drop))
 
     def carried(self, answers: list[Answer]) -> Result:
         """The problem worked on from the student's own written values."""
@@ -206,8 +206,12 @@ def _candidates(answer: Answer, base: Result, variants: Variants, digits: int | 
         if value is None:
             continue
         value = np.asarray(value, dtype=float)
-        yield reason, value, "mix-up" not in reason and "truncated" not in reason
-        yield f"{reason}, then truncated", np.trunc(value * 10.0 ** places) / 10.0 ** places, False
+        truncated = np.trunc(value * 10.0 ** places) / 10.0 ** places
+        if not reason:  # the value itself: only its truncation is a mistake
+            yield "truncated instead of rounded", truncated, False
+            continue
+        yield reason, value, "mix-up" not in reason
+        yield f"{reason}, then truncated", truncated, False
 
 
 def _mistakes(answer: Answer, result: Result, variants: Variants, digits: int | None,
@@ -216,7 +220,7 @@ def _mistakes(answer: Answer, result: Result, variants: Variants, digits: int | 
     address, problem = answer.address, variants.problem
     exact = lookup(address, result)
     kind = address.kind
-    yield "truncated instead of rounded", exact
+    yield "", exact
     yield "sign flipped", -exact
     loss_scaled = kind == "loss" or kind in GRADIENTS
     if kind.endswith("_updated"):
@@ -246,9 +250,8 @@ def _mistakes(answer: Answer, result: Result, variants: Variants, digits: int | 
         outputs = problem.network.layers[-1].units
         if outputs > 1:
             for unit in range(outputs):
-                others = ", ".join(str(k + 1) for k in range(outputs) if k != unit)
-                yield (f"the path through output {others} left out of the sum",
-                       lookup(address, variants.only_output(unit, digits)))
+                yield (f"the path through output {unit + 1} left out of the sum",
+                       lookup(address, variants.without_output(unit, digits)))
 
 
 def _parameter(address: Address, result: Result) -> tuple[np.ndarray, np.ndarray]:
