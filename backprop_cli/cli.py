@@ -90,8 +90,12 @@ def run(file: str, output_format: str, precision: int, colour: bool | None) -> N
         from .render import json as json_render
         click.echo(json_render.render(result), nl=False)
         return
-    from .render import report
-    print_reports([report.build(result, precision)], colour)
+    if hasattr(result, "layers"):
+        from .render import report
+        print_reports([report.build(result, precision)], colour)
+    else:
+        from .render import graph_report
+        print_reports([graph_report.build(result, precision)], colour)
 
 
 @main.command()

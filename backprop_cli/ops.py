@@ -137,6 +137,42 @@ def _concat_vjp(i: int) -> VJP:
 
 defop("concat", lambda *parts, axis=0: np.concatenate(parts, axis=axis), variadic_vjp=_concat_vjp)
 
+def _index_vjp(g: Array, out: Array, a: Array, key) -> Array:
+    grad = np.zeros(np.shape(a))
+    np.add.at(grad, key, g)
+    return grad
+
+
+defop("index", lambda a, key: np.asarray(a)[key], _index_vjp)
+defop("stack", lambda *parts: np.stack(parts), variadic_vjp=lambda i: lambda g, out, *parts: g[i])
+defop("reshape", lambda a, shape: np.reshape(a, shape), lambda g, out, a, shape: np.reshape(g, np.shape(a)))
+
+
+def _extreme_vjp(g: Array, out: Array, a: Array, axis=None) -> Array:
+    """The gradient goes to the entries that attain the extreme, shared equally between ties."""
+    kept = out if axis is None else np.expand_dims(out, axis)
+    hits = (a == kept).astype(float)
+    share = hits / hits.sum(axis=axis, keepdims=axis is not None)
+    return (g if axis is None else np.expand_dims(g, axis)) * share
+
+
+defop("max", lambda a, axis=None: np.max(a, axis=axis), _extreme_vjp)
+defop("min", lambda a, axis=None: np.min(a, axis=axis), _extreme_vjp)
+
+
+def _pick(first: bool, larger: bool) -> VJP:
+    """VJP of maximum/minimum for one input: where it wins, half where the two tie."""
+    def vjp(g, out, a, b):
+        mine, other = (a, b) if first else (b, a)
+        wins = (mine > other) if larger else (mine < other)
+        share = wins + 0.5 * (mine == other)
+        return unbroadcast(g * share, np.shape(mine))
+    return vjp
+
+
+defop("maximum", np.maximum, _pick(True, True), _pick(False, True))
+defop("minimum", np.minimum, _pick(True, False), _pick(False, False))
+
 # Elementwise functions ---------------------------------------------------------------------------
 defop("exp", np.exp, lambda g, out, a: g * out)
 defop("log", np.log, lambda g, out, a: g / a)

@@ -144,3 +144,34 @@ class Problem:
     samples_are: Literal["rows", "columns"] = "rows"
     expected: list = field(default_factory=list)  # expected.Answer, in the order written
     check: object = None  # expected.CheckSettings
+
+
+@dataclass(eq=False)
+class FormulaNode:
+    """A named node of a computation graph, defined by a formula."""
+
+    name: str
+    text: str
+    expr: object  # formula.Expr
+    line: int
+    column: int
+
+
+@dataclass(eq=False)
+class GraphProblem:
+    """A computation graph written as formulas: inputs, parameters, nodes, and what flows back."""
+
+    source: str
+    title: str
+    inputs: dict[str, np.ndarray]
+    params: dict[str, np.ndarray]
+    frozen: set[str]
+    nodes: list[FormulaNode]
+    output: str
+    training: Training
+    loss: Loss | None = None
+    target: np.ndarray | None = None
+    upstream: np.ndarray | None = None  # dL/d(output) given instead of a loss
+    notation: Notation = Notation()
+    expected: list = field(default_factory=list)
+    check: object = None

@@ -10,16 +10,19 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import expected, source
+from . import expected, graph_schema, source
+from .graph_schema import read_graph
 from .errors import did_you_mean
 from .fields import Fields, as_number
 from .ops import ACTIVATIONS
-from .problem import (NOTATIONS, L2, Activation, Entries, Layer, Loss, Network, Notation, Problem,
-                      SharedParameter, Training)
+from .problem import (NOTATIONS, L2, Activation, Entries, GraphProblem, Layer, Loss, Network, Notation,
+                      Problem, SharedParameter, Training)
 from .source import Node
 
 TOP_KEYS = ("title", "description", "notation", "parameters", "network", "input", "target",
             "samples_are", "loss", "train", "expected", "check")
+GRAPH_TOP_KEYS = ("title", "description", "notation", "graph", "target", "loss", "upstream", "train",
+                  "expected", "check")
 LOSS_KINDS = ("squared_error", "binary_cross_entropy", "categorical_cross_entropy")
 INITS = ("normal", "uniform", "xavier_normal", "xavier_uniform", "he_normal", "he_uniform")
 NOTATION_KEYS = {"pre_activation": "pre", "activation": "act", "delta": "delta", "loss": "loss",
@@ -50,8 +53,10 @@ class _Reader:
         self.shared: dict[str, SharedParameter] = {}
 
     # -- top level -------------------------------------------------------------------------------
-    def problem(self, tree: Node) -> Problem:
+    def problem(self, tree: Node) -> Problem | GraphProblem:
         f = self.f
+        if tree.is_mapping and "graph" in tree.value:
+            return self.graph_problem(tree)
         top = f.keys(tree, TOP_KEYS, required=("network", "input", "target", "loss")) or {}
         title = f.text(top["title"]) if "title" in top else None
         notation = self.notation(top["notation"]) if "notation" in top else Notation()
@@ -77,6 +82,45 @@ class _Reader:
         problem = Problem(source=f.filename, title=title or "", network=network, inputs=inputs,
                           targets=targets, loss=loss, training=training, notation=notation,
                           shared=tuple(self.shared.values()), samples_are=samples_are, check=settings)
+        if "expected" in top:
+            problem.expected = expected.read_answers(top["expected"], problem, f)
+            f.raise_if_any()
+        return problem
+
+    def graph_problem(self, tree: Node) -> GraphProblem:
+        """A computation graph (``graph:`` instead of ``network:``)."""
+        f = self.f
+        top = f.keys(tree, GRAPH_TOP_KEYS, required=("graph",)) or {}
+        title = f.text(top["title"]) if "title" in top else None
+        notation = self.notation(top["notation"]) if "notation" in top else Notation()
+        graph = read_graph(top["graph"], f)
+        loss = self.loss(top["loss"]) if "loss" in top else None
+        training = self.training(top["train"]) if "train" in top else Training()
+        settings = expected.read_settings(top["check"], f) if "check" in top else expected.CheckSettings()
+        target = upstream = None
+        if "loss" in top and "upstream" in top:
+            f.error(top["upstream"], "expected either a loss or an upstream gradient, found both")
+        elif "loss" in top and "target" not in top:
+            f.error(top["loss"], "expected a target for the loss, found none", at_key=None)
+        elif "target" in top and "loss" not in top:
+            f.error(top["target"], "expected a loss to go with the target, found none")
+        if graph is not None:
+            shape = graph["output_value"].shape
+            size = int(np.prod(shape))
+            if "target" in top and loss is not None:
+                target = self.data(top["target"], size, "rows", "target")
+                if target is not None:
+                    self.check_targets(top["target"], target, loss)
+            elif "upstream" in top:
+                upstream = graph_schema.array_like(top["upstream"], shape, f, "upstream gradient")
+            elif size != 1 and "loss" not in top:
+                f.error(top["graph"], f"expected a loss or an upstream gradient for the output "
+                                      f"'{graph['output']}' of shape {'×'.join(map(str, shape))}, found neither "
+                                      "(only a scalar output is differentiated by itself)")
+        f.raise_if_any()
+        problem = GraphProblem(f.filename, title or "", graph["inputs"], graph["params"], graph["frozen"],
+                               graph["nodes"], graph["output"], training, loss, target, upstream, notation,
+                               check=settings)
         if "expected" in top:
             problem.expected = expected.read_answers(top["expected"], problem, f)
             f.raise_if_any()

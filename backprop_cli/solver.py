@@ -114,8 +114,12 @@ class HandWork:
 def solve(problem: Problem, work: HandWork | None = None) -> Result:
     """Run the forward and backward pass and the updates the problem asks for.
 
-    With ``work``, only the first step is taken, done the way ``work`` describes.
+    With ``work``, only the first step is taken, done the way ``work`` describes. A computation graph
+    (``graph:``) is worked by ``graph_solver.solve_graph``.
     """
+    if not isinstance(problem, Problem):
+        from .graph_solver import solve_graph
+        return solve_graph(problem, work)
     params = Parameters.initial(problem)
     compiled = _differentiate(problem, params, work)
     updated = _update(problem, params, compiled, work.rounder() if work else None)

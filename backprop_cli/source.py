@@ -34,6 +34,7 @@ class Node:
     path: str
     key_marks: dict[str, tuple[int, int]] = field(default_factory=dict)
     raw: str | None = None  # a scalar as written ('0.60' keeps its trailing zero)
+    style: str | None = None  # a scalar's quoting: None (plain), "'" or '"'
 
     @property
     def is_mapping(self) -> bool:
@@ -95,7 +96,7 @@ class _Builder:
                 self.error(node, path, f"expected plain YAML data, found the tag {short_tag(node.tag)}")
             return Node([self.build(item, child_path(path, i)) for i, item in enumerate(node.value)],
                         line, col, path)
-        return Node(self._scalar(node, path), line, col, path, raw=node.value)
+        return Node(self._scalar(node, path), line, col, path, raw=node.value, style=node.style)
 
     def _mapping(self, node: yaml.MappingNode, path: str, line: int, col: int) -> Node:
         if node.tag != _STD + "map":

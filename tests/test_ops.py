@@ -23,6 +23,13 @@ CASES = {
     "mean": lambda r: [r.normal(size=(3, 4))],
     "take": lambda r: [r.normal(size=(5,))],
     "concat": lambda r: [r.normal(size=(2, 3)), r.normal(size=(2, 2))],
+    "index": lambda r: [r.normal(size=(3, 4))],
+    "stack": lambda r: [r.normal(size=(3,)), r.normal(size=(3,))],
+    "reshape": lambda r: [r.normal(size=(2, 3))],
+    "max": lambda r: [r.permutation(12).reshape(3, 4) + r.uniform(0, 0.5, size=(3, 4))],
+    "min": lambda r: [r.permutation(12).reshape(3, 4) + r.uniform(0, 0.5, size=(3, 4))],
+    "maximum": lambda r: [r.normal(size=(3, 4)), r.normal(size=(4,))],
+    "minimum": lambda r: [r.normal(size=(3, 4)), r.normal(size=(4,))],
     "exp": lambda r: [r.normal(size=(4,))],
     "log": lambda r: [r.uniform(0.2, 3.0, size=(4,))],
     "sqrt": lambda r: [r.uniform(0.2, 3.0, size=(4,))],
@@ -46,6 +53,10 @@ ATTRS = {
     "mean": [{"axis": None}, {"axis": 1}],
     "take": [{"index": np.array([[4, 0], [0, 2]])}, {"index": np.array([2, 4, 3, 0, 1])}],
     "concat": [{"axis": 1}],
+    "index": [{"key": (1, slice(0, 3))}, {"key": (np.array([2, 0, 2]),)}, {"key": (slice(None), 2)}],
+    "reshape": [{"shape": (3, 2)}, {"shape": (6,)}],
+    "max": [{"axis": None}, {"axis": 0}, {"axis": 1}],
+    "min": [{"axis": None}, {"axis": 1}],
     "leaky_relu": [{}, {"slope": 0.2}],
     "elu": [{}, {"alpha": 0.5}],
 }
@@ -84,6 +95,12 @@ def test_stable_forms_stay_finite_for_large_inputs(z):
     # softplus(z) - y z is the exact BCE of sigmoid(z); at |z| = 800 it is |z| or 0
     assert OPS["bce_logits"].forward(values, np.array([0.0]))[0] == pytest.approx(max(z, 0.0) + np.log1p(np.exp(-abs(z))))
     assert np.isfinite(OPS["softmax_cce"].forward(np.array([[z, 0.0]]), np.array([[0.0, 1.0]]))).all()
+
+
+def test_ties_share_the_gradient_of_max_and_maximum():
+    a = np.array([1.0, 3.0, 3.0])
+    assert OPS["max"].vjp(0)(np.array(1.0), np.array(3.0), a).tolist() == [0.0, 0.5, 0.5]
+    assert OPS["maximum"].vjp(0)(np.ones(3), a, a, a).tolist() == [0.5, 0.5, 0.5]
 
 
 def test_missing_gradient_rule_names_the_op():

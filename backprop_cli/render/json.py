@@ -120,8 +120,40 @@ def document(result: Result) -> dict[str, Any]:
 INDENT_LIMIT = 100_000  # above this many values the document is written compactly (same content)
 
 
+def graph_document(result) -> dict[str, Any]:
+    """A computation-graph result (schema ``backprop-cli/graph``, version 1)."""
+    problem = result.problem
+
+    def named(items):
+        return [{"name": v.name, "value": array(v.value), "grad": array(v.grad)} for v in items]
+
+    doc: dict[str, Any] = {
+        "schema": "backprop-cli/graph", "version": 1, "title": problem.title, "source": problem.source,
+        "output": problem.output,
+        "upstream": None if problem.upstream is None else array(problem.upstream),
+        "inputs": named(result.inputs),
+        "nodes": [{"name": v.name, "formula": v.text, "value": array(v.value), "grad": array(v.grad)}
+                  for v in result.nodes],
+        "params": [{"name": p.name, "value": array(p.value), "grad": array(p.grad), "updated": array(p.updated),
+                    "frozen": p.frozen, "uses": p.uses} for p in result.shared],
+        "loss": None if result.loss is None else {
+            "formula": result.loss.formula, "value": _number(result.loss.value),
+            "data": _number(result.loss.data), "penalty": _number(result.loss.penalty)},
+        "training": None,
+        "warnings": list(result.warnings),
+    }
+    if result.trained:
+        doc["training"] = {"learning_rate": problem.training.learning_rate, "steps": problem.training.steps,
+                           "history": [_number(v) for v in result.history],
+                           "final_loss": _number(result.final_loss),
+                           "final": {name: array(v) for name, v in result.final.items()}}
+    return doc
+
+
 def render(result: Result) -> str:
     """The JSON text, ending with a newline; indented unless the network is large."""
+    if not hasattr(result, "layers"):
+        return json.dumps(graph_document(result), indent=2, ensure_ascii=False) + "\n"
     size = sum(layer.pre.size + layer.weights.value.size for layer in result.layers)
     indent = 2 if size <= INDENT_LIMIT else None
     return json.dumps(document(result), indent=indent, ensure_ascii=False) + "\n"

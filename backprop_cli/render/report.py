@@ -46,6 +46,14 @@ def number(value: float, precision: int) -> str:
     return "0" if text == "-0" else text
 
 
+def values(array, precision: int) -> str:
+    """A scalar, vector or matrix as it would be written, null for a missing entry."""
+    array = np.asarray(array, dtype=float)
+    if array.ndim == 0:
+        return "null" if np.isnan(array) else number(float(array), precision)
+    return "[" + ", ".join(values(row, precision) for row in array) + "]"
+
+
 def index_label(position: tuple[int, ...], offset: tuple[int, ...]) -> str:
     """Matrix indices as on a sheet: 1-based, or 0 for a folded bias row; commas past 9."""
     indices = [str(p + o) for p, o in zip(position, offset)]

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..batch import Run
 from ..checker import Verdict
-from .report import Report, Table, number
+from .report import Report, Table, values
 
 MARKS = {"correct": "✓ correct", "drift": "≈ rounding drift", "follows": "→ follows", "wrong": "✗ wrong"}
-
-
-def values(array: np.ndarray, precision: int) -> str:
-    """A scalar, vector or matrix as it would be written, null for a missing entry."""
-    array = np.asarray(array, dtype=float)
-    if array.ndim == 0:
-        return "null" if np.isnan(array) else number(float(array), precision)
-    return "[" + ", ".join(values(row, precision) for row in array) + "]"
 
 
 def _row(verdict: Verdict, precision: int) -> list[str]:

@@ -1,0 +1,48 @@
+"""A worked computation graph laid out as tables: inputs, nodes in dependency order, parameters."""
+
+from __future__ import annotations
+
+from ..graph_solver import GraphResult
+from .report import Report, Table, values
+
+
+def build(result: GraphResult, precision: int = 6) -> Report:
+    """Lay out the whole graph result."""
+    problem = result.problem
+    n = problem.notation
+
+    def fmt(array):
+        return values(array, precision)
+
+    d = f"∂{n.loss}/∂"
+    if problem.loss is not None:
+        what = f"{n.loss} is the loss of '{problem.output}' against the target"
+    elif problem.upstream is not None:
+        what = f"the upstream gradient {d}{problem.output} = {fmt(problem.upstream)} is given"
+    else:
+        what = f"{n.loss} is the output '{problem.output}' itself"
+    lines = [f"graph: {len(problem.inputs)} inputs, {len(problem.params)} parameters, "
+             f"{len(problem.nodes)} nodes; {what}"]
+    tables = []
+    if result.inputs:
+        tables.append(Table("inputs", ["name", "value", f"{d}name"],
+                            [[v.name, fmt(v.value), fmt(v.grad)] for v in result.inputs]))
+    tables.append(Table("nodes (in the order computed)", ["name", "formula", "value", f"{d}name"],
+                        [[v.name, v.text, fmt(v.value), fmt(v.grad)] for v in result.nodes], left=2))
+    if result.loss is not None:
+        tables.append(Table("loss", ["term", "value"], [[n.loss, fmt(result.loss.value)]], [result.loss.formula]))
+    if result.shared:
+        rows = []
+        for p in result.shared:
+            row = [p.name, fmt(p.value), fmt(p.grad)]
+            if result.trained:
+                row.append(fmt(p.updated) + (" (frozen)" if p.frozen else ""))
+            rows.append(row + [", ".join(p.uses) or "unused"])
+        columns = ["name", "value", f"{d}name (sum over uses)"] + (["updated"] if result.trained else []) + ["used in"]
+        tables.append(Table("parameters", columns, rows))
+    if result.trained and problem.training.steps > 1:
+        rows = [[str(i + 1), fmt(v)] for i, v in enumerate(result.history)] + [["after", fmt(result.final_loss)]]
+        tables.append(Table("training", ["step", f"{n.loss} before the step"], rows))
+        tables.append(Table(f"parameters after {problem.training.steps} steps", ["name", "value"],
+                            [[name, fmt(v)] for name, v in result.final.items()]))
+    return Report(problem.title or problem.source, lines, tables)
