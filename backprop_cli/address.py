@@ -18,9 +18,9 @@ import numpy as np
 from .problem import Problem
 
 # Order in which a hand calculation meets each kind: forward, loss, backward, gradients, updates.
-ORDER = {"input": 0, "weights": 0, "bias": 0, "shared": 0, "pre": 1, "act": 1, "loss": 2,
-         "grad_act": 3, "delta": 3, "weights_grad": 4, "bias_grad": 4, "shared_grad": 4,
-         "weights_updated": 5, "bias_updated": 5, "shared_updated": 5}
+ORDER = {"input": 0, "weights": 0, "bias": 0, "shared": 0, "pre": 1, "act": 1, "node": 1, "loss": 2,
+         "grad_act": 3, "delta": 3, "node_grad": 3, "weights_grad": 4, "bias_grad": 4, "shared_grad": 4,
+         "input_grad": 4, "weights_updated": 5, "bias_updated": 5, "shared_updated": 5}
 
 _PATTERN = re.compile(
     r"(?:(?:d|∂)(?P<loss>[^/\s]+)\s*/\s*(?:d|∂))?"
@@ -51,7 +51,7 @@ class Address:
     @property
     def stage(self) -> tuple[int, int]:
         """Sort key: the order a hand calculation computes it (backward quantities output first)."""
-        backward = self.kind in ("grad_act", "delta")
+        backward = self.kind in ("grad_act", "delta", "node_grad")
         return (ORDER[self.kind], -self.layer if backward else self.layer)
 
 
@@ -66,8 +66,46 @@ def symbols(problem: Problem) -> dict[str, str]:
     return table
 
 
+_GRAPH_PATTERN = re.compile(r"(?:(?:d|∂)(?P<loss>[^/\s]+)\s*/\s*(?:d|∂))?(?P<name>[A-Za-z_][A-Za-z0-9_]*?)"
+                            r"(?:_(?P<index>\{[^}]*\}|[0-9,]+)|\[(?P<bracket>[0-9, ]+)\])?(?P<updated>['+])?")
+
+
+def parse_graph(text: str, problem) -> Address:
+    """An address in a computation graph: a node, input or parameter by name (``b2``, ``x_3``,
+    ``dL/dx_1``, ``w'``), or the loss. ``x_1`` counts from 1 like a sheet, ``x[0]`` from 0 like a formula."""
+    match = _GRAPH_PATTERN.fullmatch(text.strip())
+    if not match:
+        raise AddressError(f"expected a name, dL/dname or name' (an element as name_2), found '{text}'")
+    loss, name, index, updated = match["loss"], match["name"], match["index"], bool(match["updated"])
+    if match["bracket"] is not None:
+        index = "{" + ",".join(str(int(p) + 1) for p in match["bracket"].split(",")) + "}"
+    n = problem.notation
+    if loss is not None and loss not in (n.loss, "L"):
+        raise AddressError(f"expected a gradient written d{n.loss}/d..., found '{text}'")
+    if name in (n.loss, "L", "loss") and not (loss or updated or index):
+        return Address(text, "loss")
+    nodes = {spec.name: (i + 1, spec.shape) for i, spec in enumerate(problem.nodes)}
+    if name in nodes:
+        kind, (position, shape) = "node", nodes[name]
+    elif name in problem.inputs:
+        kind, position, shape = "input", 0, problem.inputs[name].shape
+    elif name in problem.params:
+        kind, position, shape = "shared", 0, problem.params[name].shape
+    else:
+        from .errors import did_you_mean
+        names = [*nodes, *problem.inputs, *problem.params]
+        raise AddressError(f"expected a node, input or parameter name, found '{name}'", did_you_mean(name, names))
+    if updated and kind != "shared":
+        raise AddressError(f"expected a value, found '{text}' (only parameters are updated)")
+    kind += "_grad" if loss else "_updated" if updated else ""
+    position_index = _index(index, shape, kind, problem, text) if index else None
+    return Address(text, kind, position, position_index, name)
+
+
 def parse(text: str, problem: Problem) -> Address:
     """Resolve an address against a problem, or raise AddressError saying what was expected."""
+    if not isinstance(problem, Problem):
+        return parse_graph(text, problem)
     match = _PATTERN.fullmatch(text.strip().replace("y_hat", "ŷ"))
     if not match:
         raise AddressError("expected an address such as z^(1)_2, dL/dw^(2)_11, w^(1)_21' or L, "
@@ -133,8 +171,14 @@ def _kind(base: str, gradient: bool, updated: bool, layer: int, text: str) -> st
     return base + ("_grad" if gradient else "_updated" if updated else "")
 
 
-def shape_of(kind: str, layer: int, problem: Problem) -> tuple[int, ...]:
+def shape_of(kind: str, layer: int, problem: Problem, name: str = "") -> tuple[int, ...]:
     """Shape of the array an address of this kind yields (per-sample kinds in the file's layout)."""
+    if not isinstance(problem, Problem):
+        if kind == "loss":
+            return ()
+        if kind.startswith("node"):
+            return problem.nodes[layer - 1].shape
+        return (problem.inputs if kind.startswith("input") else problem.params)[name].shape
     network = problem.network
     if kind in ("loss",) or kind.startswith("shared"):
         return ()
@@ -174,8 +218,8 @@ def _index(text: str, shape: tuple[int, ...], kind: str, problem: Problem, addre
 
 def _offsets(kind: str, problem: Problem) -> tuple[int, ...]:
     """What the first row and column are called: 1, or 0 for a folded bias row or column."""
-    network = problem.network
-    if kind.startswith("weights") and network.folded_bias:
+    network = getattr(problem, "network", None)
+    if network is not None and kind.startswith("weights") and network.folded_bias:
         return (0, 1) if network.orientation == "in_out" else (1, 0)
     return (1, 1)
 
@@ -184,8 +228,12 @@ def lookup(address: Address, result) -> np.ndarray:
     """The value an address names in a result, as a float array (NaN where an entry is absent)."""
     problem = result.problem
     kind = address.kind
-    if kind == "loss":
-        values = np.array(result.loss.value)
+    if kind.startswith(("node", "input_grad")) or (kind == "input" and not isinstance(problem, Problem)):
+        items = result.nodes if kind.startswith("node") else result.inputs
+        item = next(v for v in items if v.name == address.name)
+        values = item.grad if kind.endswith("_grad") else item.value
+    elif kind == "loss":
+        values = np.array(result.loss.value if result.loss is not None else np.nan)
     elif kind.startswith("shared"):
         shared = next(p for p in result.shared if p.name == address.name)
         values = np.array({"shared": shared.value, "shared_grad": shared.grad,

@@ -110,7 +110,7 @@ def read_answers(node: Node, problem: Problem, f: Fields) -> list[Answer]:
             if "value" not in keys:
                 continue
             value_node, tolerance = keys["value"], _tolerance(keys, f)
-        read = _values(value_node, addresses.shape_of(where.kind, where.layer, problem)
+        read = _values(value_node, addresses.shape_of(where.kind, where.layer, problem, where.name)
                        if where.index is None else (), f)
         if read is not None:
             file_wide = problem.check.tolerance if problem.check else Tolerance()

@@ -95,7 +95,7 @@ def _expr(node: ast.AST, known: _Names, used: set[str]) -> Expr:
         return Expr("index", _key(node.slice), [_expr(node.value, known, used)], offset=offset)
     if isinstance(node, ast.List):
         return Expr("stack", None, [_expr(e, known, used) for e in node.elts], offset=offset)
-    what = {ast.Attribute: "attribute access", ast.Lambda: "a lambda", ast.Compare: "a comparison",
+    what = {ast.Attribute: "attribute access", ast.Constant: "a string or other constant", ast.Lambda: "a lambda", ast.Compare: "a comparison",
             ast.BoolOp: "a boolean operator", ast.IfExp: "a conditional"}.get(type(node), type(node).__name__)
     raise FormulaError(f"expected arithmetic, a function call, indexing or a name, found {what}", offset)
 

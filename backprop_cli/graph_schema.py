@@ -145,7 +145,7 @@ def _nodes(node: Node, env: dict, f: Fields) -> list[FormulaNode] | None:
             ok = False
             continue
         env[name] = value
-        nodes.append(FormulaNode(name, text.strip(), expr, line, column))
+        nodes.append(FormulaNode(name, text.strip(), expr, line, column, value.value.shape))
     return nodes if ok else None
 
 

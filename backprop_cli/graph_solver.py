@@ -112,7 +112,8 @@ def _run(problem: GraphProblem, params: dict[str, np.ndarray], work: HandWork | 
         root = apply("add", root, penalty)
     if work and work.before_backward:
         work.before_backward(env)
-    backward(root, rounder=rounder, on_grad=work.on_grad if work else None)
+    backward(root, rounder=rounder, on_grad=work.on_grad if work else None,
+             vjp_for=work.vjp_for if work else None)
     return env, root, loss_nodes, penalty
 
 

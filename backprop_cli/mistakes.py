@@ -9,18 +9,22 @@ variant run of the engine through ``solver.HandWork``.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Callable, Iterator
 
 import numpy as np
 
 from .address import Address, lookup, shape_of
 from .expected import Answer
+from .graph import Node
 from .ops import ACTIVATIONS
 from .problem import Problem
 from .solver import HandWork, Result, solve
 
-GRADIENTS = ("grad_act", "delta", "weights_grad", "bias_grad", "shared_grad")
-CARRIED = ("pre", "act", *GRADIENTS)
+MAX_EDGES = 40  # paths tried in one computation graph
+GRADIENTS = ("grad_act", "delta", "weights_grad", "bias_grad", "shared_grad", "node_grad", "input_grad")
+LAYERED = ("grad_act", "delta", "weights_grad", "bias_grad", "shared_grad")  # worked differently layer by layer
+CARRIED = ("pre", "act", "node", *GRADIENTS)
 
 
 def can_carry(address: Address) -> bool:
@@ -78,17 +82,39 @@ class Variants:
         return self._run(("without", unit, digits),
                          lambda: HandWork(rounding=digits, before_backward=compiled.append, on_grad=drop))
 
+    def shared_edges(self) -> list[tuple[int, str]]:
+        """Edges of a computation graph along which a value used more than once gets its gradient,
+        as (position in the backward pass, description)."""
+        if "edges" not in self._cache:
+            seen: list[tuple[Node, Node]] = []
+            solve(self.problem, HandWork(vjp_for=lambda node, i: seen.append((node, node.inputs[i]))))
+            uses = Counter(id(parent) for _, parent in seen)
+            self._cache["edges"] = [
+                (k, f"the path from {parent.label or 'an intermediate value'} through "
+                    f"{node.label or node.op.name} left out of the sum")
+                for k, (node, parent) in enumerate(seen) if uses[id(parent)] > 1][:MAX_EDGES]
+        return self._cache["edges"]
+
+    def without_edge(self, position: int) -> Result:
+        """The computation graph worked with the gradient along one edge dropped."""
+        def rule(node, i, calls=[0]):
+            calls[0] += 1
+            if calls[0] - 1 == position:
+                return lambda g, out, *values, **attrs: np.zeros(np.shape(values[i]))
+            return None
+        return self._run(("edge", position), lambda: HandWork(vjp_for=rule))
+
     def carried(self, answers: list[Answer]) -> Result:
         """The problem worked on from the student's own written values."""
         key = ("carried", tuple(id(a) for a in answers))
-        forward = [a for a in answers if a.address.kind in ("pre", "act")]
+        forward = [a for a in answers if a.address.kind in ("pre", "act", "node")]
         backward = [a for a in answers if a.address.kind in GRADIENTS]
         compiled = []
 
-        def on_value(kind, layer, node):
+        def on_value(kind, where, node):
             for a in forward:
-                if (a.address.kind, a.address.layer) == (kind, layer):
-                    node.value = _substitute(node.value, a, self.problem, rows=True)
+                if (a.address.kind, a.address.name if kind == "node" else a.address.layer) == (kind, where):
+                    node.value = _substitute(node.value, a, self.problem, rows=kind != "node")
 
         def on_grad(node):
             for a in backward:
@@ -99,6 +125,8 @@ class Variants:
 
 
 def _grad_node(compiled, address: Address, problem: Problem):
+    if isinstance(compiled, dict):  # a computation graph: its named nodes
+        return compiled[address.name]
     if address.kind == "shared_grad":
         return compiled.shared
     nodes = compiled.layers[address.layer - 1]
@@ -111,7 +139,7 @@ def _substitute(values: np.ndarray, answer: Answer, problem: Problem, rows: bool
     values = np.array(values, dtype=float, copy=True)
     written = answer.written
     address = answer.address
-    if address.kind == "shared_grad":
+    if address.kind == "shared_grad" and isinstance(problem, Problem):
         values[[p.name for p in problem.shared].index(address.name)] = written
         return values
     if rows:
@@ -231,16 +259,19 @@ def _mistakes(answer: Answer, result: Result, variants: Variants, digits: int | 
     if loss_scaled:
         yield "off by a factor 2 (the loss's 1/2 dropped, or the 2 from the square forgotten)", 2 * exact
         yield "off by a factor 1/2 (a 1/2 in the loss that is not there)", exact / 2
-        samples, outputs = problem.targets.shape
+        samples, outputs = problem.targets.shape if isinstance(problem, Problem) else (1, _size(problem.target))
         for count, what in ((samples, "samples"), (outputs, "outputs")):
             if count > 2:
                 yield f"off by a factor {count}: sum and mean over the {what} confused", exact * count
                 yield f"off by a factor 1/{count}: sum and mean over the {what} confused", exact / count
-        if problem.loss.kind != "squared_error":
+        if problem.loss is not None and problem.loss.kind != "squared_error":
             yield "log base 10 used instead of the natural log", exact / math.log(10)
     yield from _transposed(answer, exact, result)
     yield from _other_elements(answer, result, problem)
-    if kind in GRADIENTS and variable:
+    if kind in GRADIENTS and variable and not isinstance(problem, Problem):
+        for position, reason in variants.shared_edges():
+            yield reason, lookup(address, variants.without_edge(position))
+    if kind in LAYERED and variable and isinstance(problem, Problem):
         yield ("derivative taken at the activation a instead of the pre-activation z",
                lookup(address, variants.derivative_at("act", digits)))
         yield ("derivative written in terms of a but evaluated at z",
@@ -254,14 +285,19 @@ def _mistakes(answer: Answer, result: Result, variants: Variants, digits: int | 
                        lookup(address, variants.without_output(unit, digits)))
 
 
+def _size(values) -> int:
+    return 1 if values is None else int(np.size(values))
+
+
 def _parameter(address: Address, result: Result) -> tuple[np.ndarray, np.ndarray]:
     """A parameter's value before the update and its gradient, at the address's element."""
     if address.kind == "shared_updated":
         shared = next(p for p in result.shared if p.name == address.name)
-        return np.array(shared.value), np.array(shared.grad)
-    layer = result.layers[address.layer - 1]
-    param = layer.weights if address.kind.startswith("weights") else layer.bias
-    before, grad = param.value, param.grad
+        before, grad = np.asarray(shared.value), np.asarray(shared.grad)
+    else:
+        layer = result.layers[address.layer - 1]
+        param = layer.weights if address.kind.startswith("weights") else layer.bias
+        before, grad = param.value, param.grad
     if address.index is not None:
         before, grad = before[address.index], grad[address.index]
     return np.asarray(before), np.asarray(grad)
@@ -292,14 +328,16 @@ def _transposed(answer: Answer, exact: np.ndarray, result: Result):
 def _other_elements(answer: Answer, result: Result, problem: Problem):
     """The same quantity at another element, or in another layer (an index mix-up)."""
     address = answer.address
-    if address.kind in ("loss",) or address.kind.startswith("shared"):
+    if address.kind == "loss" or (address.kind.startswith("shared") and address.index is None):
         return
-    whole = lookup(Address(address.text, address.kind, address.layer, None), result)
+    whole = lookup(Address(address.text, address.kind, address.layer, None, address.name), result)
     if address.index is not None:
         for position in np.ndindex(whole.shape):
             if position != address.index:
                 where = ",".join(str(p + 1) for p in position)
                 yield f"index mix-up: the value of element ({where})", whole[position]
+    if not isinstance(problem, Problem) or address.kind.startswith("shared"):
+        return
     layers = len(problem.network.layers)
     for layer in range(1, layers + 1):
         if layer == address.layer:

@@ -155,6 +155,7 @@ class FormulaNode:
     expr: object  # formula.Expr
     line: int
     column: int
+    shape: tuple[int, ...] = ()
 
 
 @dataclass(eq=False)
