@@ -172,9 +172,11 @@ def test_a_graph_without_loss_needs_a_scalar_output():
     assert "expected a loss or an upstream gradient for the output 'y' of shape 2" in str(error.value)
 
 
-def test_graph_runs_from_the_command_line_as_tables_and_json():
-    path = str(PROBLEMS / "seeds" / "exercise-7-3.yaml")
-    result = CliRunner().invoke(cli.main, ["run", path])
+def test_graph_runs_from_the_command_line_as_tables_and_json(tmp_path):
+    path = tmp_path / "f.yaml"
+    path.write_text(graph({"x1": 1, "x2": 2}, {"y": "tanh(x1 / x2) + sigmoid(x1)"}))
+    result = CliRunner().invoke(cli.main, ["run", str(path)])
     assert result.exit_code == 0 and "nodes (in the order computed)" in result.stdout
-    doc = __import__("json").loads(CliRunner().invoke(cli.main, ["run", path, "--format", "json"]).stdout)
+    doc = __import__("json").loads(CliRunner().invoke(cli.main, ["run", str(path), "--format", "json"]).stdout)
     assert doc["schema"] == "backprop-cli/graph"
+    assert doc["inputs"][1]["grad"] == solve(loads(path.read_text())).inputs[1].grad
