@@ -49,10 +49,11 @@ class Address:
     name: str = ""  # shared parameter
 
     @property
-    def stage(self) -> tuple[int, int]:
+    def stage(self) -> tuple[int, int, int]:
         """Sort key: the order a hand calculation computes it (backward quantities output first)."""
         backward = self.kind in ("grad_act", "delta", "node_grad")
-        return (ORDER[self.kind], -self.layer if backward else self.layer)
+        within = 1 if self.kind in ("act", "delta") else 0  # z before a; dL/da before delta
+        return (ORDER[self.kind], -self.layer if backward else self.layer, within)
 
 
 def symbols(problem: Problem) -> dict[str, str]:

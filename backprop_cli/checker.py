@@ -66,29 +66,58 @@ def matches(answer: Answer, value: np.ndarray) -> bool:
 
 
 def check(problem: Problem, rounding: int | None = None) -> FileCheck:
-    """Check every expected answer of a problem."""
+    """Check every expected answer of a problem.
+
+    Answers are judged in the order a hand calculation meets them, so that each can be compared with
+    what follows from the values written before it.
+    """
     result = solve(problem)
     report = FileCheck(problem, result)
     variants = mistakes.Variants(problem, result)
     rounding = rounding if rounding is not None else problem.check.rounding
-    wrong: list[Answer] = []
-    for answer in problem.expected:
+    verdicts: dict[int, Verdict] = {}
+    for answer in sorted(problem.expected, key=lambda a: a.address.stage):
         exact = lookup(answer.address, result)
+        earlier = [verdicts[id(a)] for a in problem.expected if id(a) in verdicts
+                   and a.address.stage < answer.address.stage and mistakes.can_carry(a.address)]
         if matches(answer, exact):
-            report.verdicts.append(Verdict(answer, exact, "correct"))
-            continue
-        drift = _drift(answer, variants, rounding)
-        if drift is not None:
-            digits, value = drift
-            report.verdicts.append(Verdict(answer, exact, "drift",
-                                           f"right when every step is rounded to {digits} decimals", value))
-            continue
-        report.verdicts.append(Verdict(answer, exact, "wrong"))
-        wrong.append(answer)
-    for verdict in report.verdicts:
-        if verdict.status == "wrong":
-            _explain(verdict, wrong, variants, rounding)
+            verdict = Verdict(answer, exact, "correct")
+        else:
+            verdict = _judge(answer, exact, earlier, variants, rounding)
+        verdicts[id(answer)] = verdict
+    report.verdicts = [verdicts[id(a)] for a in problem.expected]
     return report
+
+
+def _judge(answer: Answer, exact: np.ndarray, earlier: list[Verdict], variants: mistakes.Variants,
+           rounding: int | None) -> Verdict:
+    """Rounding drift, then an error carried forward, then the usual mistake that explains it."""
+    passing = [v.answer for v in earlier if v.passed]
+    wrong = [v.answer for v in earlier if not v.passed]
+    digits = _rounding_candidates(answer, variants.problem, rounding)
+    for places in digits:
+        value = lookup(answer.address, variants.rounded(places))
+        if matches(answer, value):
+            return Verdict(answer, exact, "drift", f"right when every step is rounded to {places} decimals", value)
+    if passing:
+        for places in [None, *digits]:
+            value = lookup(answer.address, variants.carried(passing, places))
+            if matches(answer, value):
+                how = "" if places is None else f", every step rounded to {places} decimals"
+                return Verdict(answer, exact, "drift", f"right from the rounded values written before it{how}",
+                               value)
+    for sources in [[w] for w in wrong] + ([wrong] if len(wrong) > 1 else []):
+        value = lookup(answer.address, variants.carried(passing + sources))
+        if matches(answer, value):
+            names = ", ".join(w.address.text for w in sources)
+            return Verdict(answer, exact, "follows",
+                           f"follows from your value{'s' if len(sources) > 1 else ''} of {names}", value)
+    carried = variants.carried(passing + wrong) if wrong else None
+    acceptable = [variants.rounded(places) for places in digits]
+    if passing:
+        acceptable += [variants.carried(passing, places) for places in [None, *digits]]
+    reason = mistakes.diagnose(answer, variants, digits, carried, acceptable) or "no usual mistake explains it"
+    return Verdict(answer, exact, "wrong", reason)
 
 
 def _rounding_candidates(answer: Answer, problem: Problem, rounding: int | None) -> list[int]:
@@ -103,32 +132,6 @@ def _rounding_candidates(answer: Answer, problem: Problem, rounding: int | None)
     mine = written(answer)
     high = max(low, min(int(mine.max()) if mine.size else low, 8))
     return list(range(low, high + 1))
-
-
-def _drift(answer: Answer, variants: mistakes.Variants, rounding: int | None):
-    """(digits, value) of a hand-rounded run that the answer matches, if any."""
-    for digits in _rounding_candidates(answer, variants.problem, rounding):
-        value = lookup(answer.address, variants.rounded(digits))
-        if matches(answer, value):
-            return digits, value
-    return None
-
-
-def _explain(verdict: Verdict, wrong: list[Answer], variants: mistakes.Variants, rounding: int | None) -> None:
-    """Carried-forward error first (partial credit), else the usual mistake that explains it."""
-    answer = verdict.answer
-    earlier = [w for w in wrong if w.address.stage < answer.address.stage and mistakes.can_carry(w.address)]
-    for sources in [[w] for w in earlier] + ([earlier] if len(earlier) > 1 else []):
-        carried = variants.carried(sources)
-        value = lookup(answer.address, carried)
-        if matches(answer, value):
-            verdict.status, verdict.hand = "follows", value
-            names = ", ".join(w.address.text for w in sources)
-            verdict.reason = f"follows from your value{'s' if len(sources) > 1 else ''} of {names}"
-            return
-    carried = variants.carried(earlier) if earlier else None
-    digits = _rounding_candidates(answer, variants.problem, rounding)
-    verdict.reason = mistakes.diagnose(answer, variants, digits, carried) or "no usual mistake explains it"
 
 
 def load_and_check(path: str, rounding: int | None = None) -> FileCheck:

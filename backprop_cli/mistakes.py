@@ -22,6 +22,7 @@ from .problem import Problem
 from .solver import HandWork, Result, solve
 
 MAX_EDGES = 40  # paths tried in one computation graph
+MAX_TERMS = 64  # terms tried in one layered network
 GRADIENTS = ("grad_act", "delta", "weights_grad", "bias_grad", "shared_grad", "node_grad", "input_grad")
 LAYERED = ("grad_act", "delta", "weights_grad", "bias_grad", "shared_grad")  # worked differently layer by layer
 CARRIED = ("pre", "act", "node", *GRADIENTS)
@@ -82,6 +83,32 @@ class Variants:
         return self._run(("without", unit, digits),
                          lambda: HandWork(rounding=digits, before_backward=compiled.append, on_grad=drop))
 
+    def terms(self) -> list[tuple[int, tuple[int, int], str]]:
+        """Every weighted term of every unit's sum in a layered network: (layer, entry, description)."""
+        n, network = self.problem.notation, self.problem.network
+        found = []
+        for l, layer in enumerate(network.layers, start=1):
+            entries = layer.weights
+            offsets = (0, 1) if network.folded_bias and network.orientation == "in_out" else \
+                (1, 0) if network.folded_bias else (1, 1)
+            for position in np.ndindex(entries.values.shape):
+                if entries.absent is not None and entries.absent[position]:
+                    continue
+                unit = position[0] if network.orientation == "out_in" else position[1]
+                label = "".join(str(p + o) for p, o in zip(position, offsets))
+                found.append((l, position, f"a term left out of the sum for {n.pre}^({l})_{unit + 1}: "
+                                           f"the one with {n.weight}^({l})_{label}"))
+        return found[:MAX_TERMS]
+
+    def without_term(self, layer: int, position: tuple[int, int], digits: int | None = None) -> Result:
+        """A layered network worked with one weighted term of one unit's sum left out, both ways."""
+        def drop(kind, where, node):
+            if kind == "weights" and where == layer:
+                values = np.array(node.value, dtype=float, copy=True)
+                values[position] = 0.0
+                node.value = values
+        return self._run(("term", layer, position, digits), lambda: HandWork(rounding=digits, on_value=drop))
+
     def shared_edges(self) -> list[tuple[int, str]]:
         """Edges of a computation graph along which a value used more than once gets its gradient,
         as (position in the backward pass, description)."""
@@ -104,9 +131,9 @@ class Variants:
             return None
         return self._run(("edge", position), lambda: HandWork(vjp_for=rule))
 
-    def carried(self, answers: list[Answer]) -> Result:
-        """The problem worked on from the student's own written values."""
-        key = ("carried", tuple(id(a) for a in answers))
+    def carried(self, answers: list[Answer], digits: int | None = None) -> Result:
+        """The problem worked on from the student's own written values (and rounded, with ``digits``)."""
+        key = ("carried", tuple(id(a) for a in answers), digits)
         forward = [a for a in answers if a.address.kind in ("pre", "act", "node")]
         backward = [a for a in answers if a.address.kind in GRADIENTS]
         compiled = []
@@ -120,8 +147,8 @@ class Variants:
             for a in backward:
                 if node is _grad_node(compiled[0], a.address, self.problem):
                     node.grad = _substitute(node.grad, a, self.problem, rows=a.address.kind in ("grad_act", "delta"))
-        return self._run(key, lambda: HandWork(on_value=on_value, before_backward=compiled.append,
-                                                on_grad=on_grad))
+        return self._run(key, lambda: HandWork(rounding=digits, on_value=on_value,
+                                                before_backward=compiled.append, on_grad=on_grad))
 
 
 def _grad_node(compiled, address: Address, problem: Problem):
@@ -162,7 +189,8 @@ def _substitute(values: np.ndarray, answer: Answer, problem: Problem, rows: bool
 LOOSE = 0.3  # a mistake still counts as the likely cause within 30% when nothing fits exactly
 
 
-def diagnose(answer: Answer, variants: Variants, digits: list[int], carried: Result | None = None) -> str | None:
+def diagnose(answer: Answer, variants: Variants, digits: list[int], carried: Result | None = None,
+             acceptable: list[Result] = (), loose: bool = True) -> str | None:
     """The usual mistake that best reproduces the written answer, in words; None if none does.
 
     Each mistake is tried on the exact run, on runs rounded to ``digits`` decimals at every step, and
@@ -176,22 +204,22 @@ def diagnose(answer: Answer, variants: Variants, digits: list[int], carried: Res
         bases.append((None, carried, " (given your earlier values)"))
     nearest = None
     for rounding, base, note in bases:
-        for reason, value, loose in _candidates(answer, base, variants, rounding, variable=base is not carried):
+        for reason, value, loosely in _candidates(answer, base, variants, rounding, variable=base is not carried):
             if value is None or not np.all(np.isfinite(np.nan_to_num(value, nan=0.0))):
                 continue
             if matches(answer, value):
                 return reason + note
             distance = _relative_distance(answer.written, value)
-            if loose and (nearest is None or distance < nearest[0]):
+            if loosely and (nearest is None or distance < nearest[0]):
                 nearest = (distance, reason + note)
     slip = _slip(answer, variants)
     if slip:
         return slip
-    partial = _partly_right(answer, variants.exact)
+    partial = _by_element(answer, variants, digits, carried, list(acceptable))
     if partial:
         return partial
     exact = lookup(answer.address, variants.exact)
-    if nearest and nearest[0] <= LOSS_MARGIN * _relative_distance(answer.written, exact) and nearest[0] <= LOOSE:
+    if loose and nearest and nearest[0] <= LOSS_MARGIN * _relative_distance(answer.written, exact) and nearest[0] <= LOOSE:
         return f"most likely {nearest[1]}; the value written is {nearest[0]:.1%} from it (rounding or a slip on top)"
     return None
 
@@ -208,19 +236,30 @@ def _relative_distance(written: np.ndarray, value: np.ndarray) -> float:
     return float(np.max(np.abs(written[present] - value[present]) / scale))
 
 
-def _partly_right(answer: Answer, exact_result: Result) -> str | None:
-    """For a vector or matrix: which elements are wrong when the others are right."""
+def _by_element(answer: Answer, variants: Variants, digits: list[int], carried: Result | None,
+                acceptable: list[Result]) -> str | None:
+    """For a vector or matrix with some elements right: what went wrong in each of the others."""
     from .checker import matches
-    exact = lookup(answer.address, exact_result)
-    if answer.written.ndim == 0 or answer.written.size < 2:
+    if answer.written.ndim == 0 or answer.written.size < 2 or answer.address.index is not None:
         return None
-    limits = answer.limits(exact)
-    off = ~(np.abs(answer.written - exact) <= limits) & ~np.isnan(exact)
-    if 0 < off.sum() < off.size:
-        where = ", ".join("(" + ",".join(str(i + 1) for i in p) + ")" if len(p) > 1 else str(p[0] + 1)
-                          for p in zip(*np.nonzero(off)))
-        return f"element {where} wrong, the others right (an arithmetic slip?)"
-    return None
+    exact = lookup(answer.address, variants.exact)
+    ok = np.zeros(answer.written.shape, dtype=bool)
+    for result in [variants.exact, *acceptable]:
+        value = lookup(answer.address, result)
+        ok |= np.abs(answer.written - value) <= answer.limits(value)
+    ok |= np.isnan(exact) & np.isnan(answer.written)
+    if ok.all() or not ok.any():
+        return None
+    parts = []
+    for position in zip(*np.nonzero(~ok)):
+        where = Address(answer.address.text, answer.address.kind, answer.address.layer, tuple(position),
+                        answer.address.name)
+        element = Answer(where, answer.written[position], answer.decimals[position], answer.tolerance,
+                         answer.line, answer.column)
+        reason = diagnose(element, variants, digits, carried, acceptable, loose=False) or "wrong (an arithmetic slip?)"
+        label = ",".join(str(p + 1) for p in position)
+        parts.append(f"element ({label}): {reason}")
+    return "; ".join(parts) + "; the others right"
 
 
 def _candidates(answer: Answer, base: Result, variants: Variants, digits: int | None,
@@ -238,7 +277,7 @@ def _candidates(answer: Answer, base: Result, variants: Variants, digits: int | 
         if not reason:  # the value itself: only its truncation is a mistake
             yield "truncated instead of rounded", truncated, False
             continue
-        yield reason, value, "mix-up" not in reason
+        yield reason, value, "mix-up" not in reason and "term left out" not in reason
         yield f"{reason}, then truncated", truncated, False
 
 
@@ -271,13 +310,17 @@ def _mistakes(answer: Answer, result: Result, variants: Variants, digits: int | 
     if kind in GRADIENTS and variable and not isinstance(problem, Problem):
         for position, reason in variants.shared_edges():
             yield reason, lookup(address, variants.without_edge(position))
+    if variable and isinstance(problem, Problem) and kind not in ("input", "weights", "bias", "shared"):
+        for layer, position, reason in variants.terms():
+            yield reason, lookup(address, variants.without_term(layer, position, digits))
     if kind in LAYERED and variable and isinstance(problem, Problem):
         yield ("derivative taken at the activation a instead of the pre-activation z",
                lookup(address, variants.derivative_at("act", digits)))
         yield ("derivative written in terms of a but evaluated at z",
                lookup(address, variants.derivative_at("pre", digits)))
-        yield ("hidden-layer deltas computed with the already-updated weights",
-               lookup(address, variants.updated_weights(digits)))
+        if problem.training.learning_rate:
+            yield ("hidden-layer deltas computed with the already-updated weights",
+                   lookup(address, variants.updated_weights(digits)))
         outputs = problem.network.layers[-1].units
         if outputs > 1:
             for unit in range(outputs):

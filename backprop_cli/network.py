@@ -79,8 +79,8 @@ def forward(problem: Problem, params: Parameters, rounder=None, on_value: ValueH
             fuse: bool = True) -> Compiled:
     """Build and evaluate the graph of a problem at the given parameter values.
 
-    ``on_value(kind, layer, node)`` sees each pre-activation ("pre") and activation ("act") as soon as
-    it is computed and may change it; ``fuse=False`` takes the loss from the output activation even
+    ``on_value(kind, layer, node)`` sees each weight matrix as used ("weights"), pre-activation ("pre")
+    and activation ("act") as soon as it is computed and may change it; ``fuse=False`` takes the loss from the output activation even
     where taking it from z would be exact (the way a sheet works it by hand).
     """
     names = {p.name: i for i, p in enumerate(problem.shared)}
@@ -91,6 +91,8 @@ def forward(problem: Problem, params: Parameters, rounder=None, on_value: ValueH
     for i, layer in enumerate(network.layers):
         own_w = parameter(params.weights[i], f"W{i + 1}")
         weights = _used(layer.weights, own_w, shared, names, rounder)
+        if on_value is not None:
+            on_value("weights", i + 1, weights)
         if network.folded_bias:
             act = apply("concat", constant(np.ones((len(problem.inputs), 1))), act, axis=1)
         product = "matmul_t" if network.orientation == "out_in" else "matmul"

@@ -29,7 +29,7 @@ import yaml
 from click.testing import CliRunner
 
 import independent_seeds as hand
-from backprop_cli import cli, load
+from backprop_cli import cli, load, source
 from backprop_cli.checker import check
 from conftest import PROBLEMS, ROOT
 
@@ -142,57 +142,23 @@ SHEETS = {
     ],
 }
 
-_UNIFORM = ("the tool's drift only rounds every intermediate to one number of decimals; the sheet "
-            "rounded activations to 2 places and deltas to 3 (x^(2) = -0.90, δ^(3) = -1.855)")
-DISAGREEMENTS = {
-    ("exercise-7-1.yaml", "a^(1)"):
-        "tool says wrong: a^(1) cannot follow from z^(1) of the same layer (Address.stage ties pre and act, "
-        "and _explain only carries strictly earlier stages), yet a^(1) = ReLU of the sheet's own z^(1)",
-    ("ece421-hw6-q1.yaml", "δ^(2)"):
-        "tool says wrong ('hidden-layer deltas computed with the already-updated weights', although the "
-        "problem has no training step); -0.705 = 0.19 * 2 * -1.855 from the sheet's rounded values: " + _UNIFORM,
-    ("ece421-hw6-q1.yaml", "de/dx^(1)"):
-        "tool says follows (from its verdict on δ^(2)); (1, -3) * -0.705 is drift like δ^(2): " + _UNIFORM,
-    ("ece421-hw6-q1.yaml", "δ^(1)"):
-        "tool blames 'already-updated weights' (no training step here); element 2 is a slip, "
-        "0.4224 * 2.115 = 0.893376, not 0.89676, and element 1 is drift",
-    ("ece421-hw6-q1.yaml", "de/dw^(1)"):
-        "tool says wrong, no usual mistake; x^(0) δ^(1)T from the rounded 0.4512, 0.893376 gives exactly "
-        "the sheet's matrix: " + _UNIFORM,
-    ("ece421-hw6-q1.yaml", "de/dw^(2)"):
-        "tool finds no usual mistake; element 3 is 0.76 * -0.705 = -0.5358 truncated (the others drift): "
-        + _UNIFORM,
-    ("ece421-hw6-q1.yaml", "de/dw^(3)"):
-        "tool calls element 2 an arithmetic slip; 1.6695 = -0.90 * -1.855 exactly: " + _UNIFORM,
-    ("ece421-hw6-q2e.yaml", "ŷ"):
-        "tool finds no usual mistake; one of the three terms of ŷ (γ θ(w x2)) was left out; the tool has "
-        "no 'term left out' diagnosis for forward values",
-    ("ece421-hw6-q2e.yaml", "de/dv"):
-        "tool finds no usual mistake; the x^(1)_2 term is left out again, (2)(2 - 1)(0 + 2); "
-        "'path left out' is only tried for networks with several outputs",
-    ("ece421-hw6-q2e.yaml", "de/dw"):
-        "tool finds no usual mistake; the sheet summed two of the three paths into w (1 + 1), with its ŷ = 2; "
-        "'path left out' is only tried for networks with several outputs",
-    ("dl-hw3-q1b.yaml", "W^(1)'"):
-        "tool says 'element (2,2) wrong ... (an arithmetic slip?)'; 0.02 is -0.02 with its sign flipped "
-        "(per-element mistakes are not tried inside a matrix)",
-    ("assignment4-q1.yaml", "L"):
-        "tool says follows from a^(1)_1; L from the sheet's ŷ = (0.6671, 0.7849), both right to 4 places, "
-        "is 0.196321, so 0.1963 is rounding drift (uniform 4-place rounding also rounds h1 and gets 0.1964)",
-    ("assignment4-q1.yaml", "dL/dw^(2)_31"):
-        "tool says truncated; the sheet shows (0.6671 - 0.31)(0.64) = 0.228544 -> 0.2285, drift from ŷ1 "
-        "rounded to 4 places (uniform 4-place rounding gives ŷ1 = 0.6672)",
-}
-# Files where the set of flagged answers differs because of the disagreements above.
-FLAGGED_DISAGREEMENTS = {
-    "ece421-hw6-q1.yaml": "the tool also flags the drift answers δ^(2), de/dx^(1), de/dw^(1), de/dw^(3)",
-    "assignment4-q1.yaml": "the tool also flags the drift answers L and dL/dw^(2)_31",
-}
+
+# Where the tool's verdict differed from the one above, the case was marked xfail here; none is left.
+DISAGREEMENTS: dict[tuple[str, str], str] = {}
+FLAGGED_DISAGREEMENTS: dict[str, str] = {}
+
+
+def _as_written(node):
+    """A parsed node with every scalar kept as the text written (0.60 stays '0.60')."""
+    if node.is_mapping:
+        return {key: _as_written(child) for key, child in node.value.items()}
+    if node.is_sequence:
+        return [_as_written(child) for child in node.value]
+    return node.raw
 
 
 def _raw(path):
-    """The file with every scalar kept as the text written (0.60 stays '0.60')."""
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+    return _as_written(source.read(str(path)))
 
 
 @functools.lru_cache(maxsize=None)
@@ -225,7 +191,7 @@ def test_seed_file_holds_the_sheet_answers_as_written(name):
     rows = SHEETS[name]
     assert list(expected) == [row[0] for row in rows]  # every answer judged, in the sheet's order
     for address, sheet, *_ in rows:
-        assert expected[address] == yaml.load(sheet, Loader=yaml.BaseLoader), address
+        assert expected[address] == _as_written(source.parse(f"value: {sheet}", "sheet").value["value"]), address
 
 
 # -- backprop check on the sheets' answers ---------------------------------------------------------------------

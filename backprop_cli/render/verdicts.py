@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..batch import Run
 from ..checker import Verdict
 from .report import Report, Table, values
@@ -13,8 +15,8 @@ def _row(verdict: Verdict, precision: int) -> list[str]:
     answer = verdict.answer
     reason = verdict.reason
     if verdict.hand is not None and verdict.status in ("drift", "follows"):
-        reason += f" ({values(verdict.hand, precision)})"
-    return [answer.address.text, values(answer.written, precision), values(verdict.exact, precision),
+        reason += f" ({values(np.squeeze(verdict.hand), precision)})"
+    return [answer.address.text, values(answer.written.squeeze(), precision), values(verdict.exact.squeeze(), precision),
             MARKS[verdict.status], reason]
 
 
