@@ -44,6 +44,7 @@ class Expr:
     args: list["Expr"] = field(default_factory=list)
     attrs: dict[str, object] = field(default_factory=dict)
     offset: int = 0
+    source: str = ""  # the text of this part of the formula
 
 
 def parse(text: str, known: set[str], later: set[str] = frozenset()) -> tuple[Expr, set[str]]:
@@ -56,18 +57,25 @@ def parse(text: str, known: set[str], later: set[str] = frozenset()) -> tuple[Ex
     except SyntaxError as exc:
         raise FormulaError(f"expected a formula, found a syntax error ({exc.msg})", max((exc.offset or 1) - 1, 0))
     used: set[str] = set()
-    return _expr(tree.body, _Names(known, later), used), used
+    return _expr(tree.body, _Names(known, later, text.strip()), used), used
 
 
 class _Names(set):
     """The names a formula may use, and those it may not use yet."""
 
-    def __init__(self, known: set[str], later: set[str]):
+    def __init__(self, known: set[str], later: set[str], text: str = ""):
         super().__init__(known)
         self.later = later
+        self.text = text
 
 
 def _expr(node: ast.AST, known: _Names, used: set[str]) -> Expr:
+    expr = _build(node, known, used)
+    expr.source = ast.get_source_segment(known.text, node) or ""
+    return expr
+
+
+def _build(node: ast.AST, known: _Names, used: set[str]) -> Expr:
     offset = getattr(node, "col_offset", 0)
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
         return Expr("number", float(node.value), offset=offset)
@@ -100,7 +108,7 @@ def _expr(node: ast.AST, known: _Names, used: set[str]) -> Expr:
     raise FormulaError(f"expected arithmetic, a function call, indexing or a name, found {what}", offset)
 
 
-def _call(node: ast.Call, known: set[str], used: set[str]) -> Expr:
+def _call(node: ast.Call, known: _Names, used: set[str]) -> Expr:
     offset = node.col_offset
     if not isinstance(node.func, ast.Name):
         raise FormulaError("expected a function name such as sigmoid or sum, found an expression", offset)

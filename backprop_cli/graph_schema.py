@@ -29,7 +29,7 @@ def read_graph(node: Node, f: Fields) -> dict | None:
         return None
     inputs = _values(keys["inputs"], f, "input") if "inputs" in keys else {}
     params, frozen = _params(keys["params"], f) if "params" in keys else ({}, set())
-    clash = set(inputs) & set(params)
+    clash = set(inputs or {}) & set(params or {})
     for name in sorted(clash):
         f.error(keys["params"], f"expected a name used once, found '{name}' as input and parameter", at_key=name)
     if inputs is None or params is None or clash or "nodes" not in keys:

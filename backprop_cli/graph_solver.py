@@ -87,7 +87,8 @@ def _run(problem: GraphProblem, params: dict[str, np.ndarray], work: HandWork | 
     env: dict[str, Node] = {name: parameter(value, name) for name, value in problem.inputs.items()}
     env.update({name: parameter(value, name) for name, value in params.items()})
     for spec in problem.nodes:
-        env[spec.name] = evaluate(spec.expr, env, rounder)
+        expr = work.formula_for(spec.name, spec.expr) if work and work.formula_for else spec.expr
+        env[spec.name] = evaluate(expr, env, rounder)
         env[spec.name].label = spec.name
         if work and work.on_value:
             work.on_value("node", spec.name, env[spec.name])

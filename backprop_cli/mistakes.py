@@ -16,6 +16,7 @@ import numpy as np
 
 from .address import Address, lookup, shape_of
 from .expected import Answer
+from .formula import Expr
 from .graph import Node
 from .ops import ACTIVATIONS
 from .problem import Problem
@@ -109,6 +110,28 @@ class Variants:
                 node.value = values
         return self._run(("term", layer, position, digits), lambda: HandWork(rounding=digits, on_value=drop))
 
+    def graph_terms(self) -> list[tuple[str, int, str]]:
+        """Every term of every named node that is a sum: (node, term position, description)."""
+        found = []
+        for spec in self.problem.nodes:
+            terms = _terms(spec.expr)
+            if len(terms) > 1:
+                found += [(spec.name, i, f"a term left out of {spec.name} = {spec.text}: {term.source}")
+                          for i, (term, _) in enumerate(terms)]
+        return found[:MAX_TERMS]
+
+    def without_graph_term(self, name: str, position: int) -> Result:
+        """A computation graph worked with one term of one node's sum left out."""
+        def rewrite(node_name, expr):
+            if node_name != name:
+                return expr
+            kept = [(t, sign) for i, (t, sign) in enumerate(_terms(expr)) if i != position]
+            result = kept[0][0] if kept[0][1] > 0 else Expr("op", "neg", [kept[0][0]])
+            for term, sign in kept[1:]:
+                result = Expr("op", "add" if sign > 0 else "sub", [result, term])
+            return result
+        return self._run(("graph-term", name, position), lambda: HandWork(formula_for=rewrite))
+
     def shared_edges(self) -> list[tuple[int, str]]:
         """Edges of a computation graph along which a value used more than once gets its gradient,
         as (position in the backward pass, description)."""
@@ -149,6 +172,14 @@ class Variants:
                     node.grad = _substitute(node.grad, a, self.problem, rows=a.address.kind in ("grad_act", "delta"))
         return self._run(key, lambda: HandWork(rounding=digits, on_value=on_value,
                                                 before_backward=compiled.append, on_grad=on_grad))
+
+
+def _terms(expr: Expr, sign: int = 1) -> list[tuple[Expr, int]]:
+    """The terms of a formula's top-level sum, each with its sign."""
+    if expr.kind == "op" and expr.value in ("add", "sub"):
+        left, right = expr.args
+        return _terms(left, sign) + _terms(right, sign if expr.value == "add" else -sign)
+    return [(expr, sign)]
 
 
 def _grad_node(compiled, address: Address, problem: Problem):
@@ -307,6 +338,9 @@ def _mistakes(answer: Answer, result: Result, variants: Variants, digits: int | 
             yield "log base 10 used instead of the natural log", exact / math.log(10)
     yield from _transposed(answer, exact, result)
     yield from _other_elements(answer, result, problem)
+    if variable and not isinstance(problem, Problem) and kind not in ("input", "shared"):
+        for name, position, reason in variants.graph_terms():
+            yield reason, lookup(address, variants.without_graph_term(name, position))
     if kind in GRADIENTS and variable and not isinstance(problem, Problem):
         for position, reason in variants.shared_edges():
             yield reason, lookup(address, variants.without_edge(position))

@@ -105,6 +105,7 @@ class HandWork:
     on_grad: GradHook | None = None  # sees (and may change) each gradient before it flows on
     vjp_for: VJPChoice | None = None  # replaces an op's gradient rule
     exact_logits: bool = True  # False: the loss from the output activation, as a sheet works it
+    formula_for: Callable | None = None  # graphs: (node name, formula) -> the formula as worked
 
     def rounder(self):
         digits = self.rounding

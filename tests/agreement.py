@@ -72,3 +72,31 @@ def assert_reference_matches_differences(problem: Problem, rtol=1e-6, atol=1e-7)
         _close(ref.delta[i], central_difference(along(3, i, None), args[3][i]), "FD delta", rtol, atol)
     if len(args[2]):
         _close(ref.grad_shared, central_difference(along(2, None, None), args[2]), "FD shared", rtol, atol)
+
+
+def _graph_objective(problem) -> float:
+    """What a graph problem differentiates, computed by a fresh forward pass."""
+    from backprop_cli import solve
+    result = solve(problem)
+    if result.loss is not None:
+        return result.loss.value
+    output = next(v for v in result.nodes if v.name == problem.output).value
+    weights = problem.upstream if problem.upstream is not None else 1.0
+    return float(np.sum(output * weights))
+
+
+def assert_graph_agrees(problem, result) -> None:
+    """Every input and parameter gradient of a graph against central differences, and the updates."""
+    from dataclasses import replace
+    for where, items in (("inputs", result.inputs), ("params", result.shared)):
+        for item in items:
+            def moved(value, name=item.name, where=where):
+                values = dict(getattr(problem, where))
+                values[name] = value
+                return _graph_objective(replace(problem, **{where: values}))
+            numeric = central_difference(moved, getattr(problem, where)[item.name])
+            _close(item.grad, numeric, f"{where} {item.name}", rtol=1e-6, atol=1e-8)
+    rate = problem.training.learning_rate
+    for param in result.shared:
+        expected = param.value if param.frozen else param.value - rate * param.grad
+        _close(param.updated, expected, f"update of {param.name}")

@@ -21,6 +21,7 @@ significant digits, and the keys must pass both `backprop check` and a compariso
 from __future__ import annotations
 
 import functools
+import math
 import re
 
 import numpy as np
@@ -45,6 +46,9 @@ REG = hand.p002_q2_regression()
 Q2C = hand.p002_q2c()
 A4 = hand.p003_q1()          # Assignment 4 Q1
 EX71 = hand.p004_ex71()      # Exercise 7.1
+EX73 = hand.p004_ex73()      # Exercise 7.3, at x = (1, ..., 5), d = (0.1, ..., 0.5)
+_T, _S = math.tanh(0.5), 1 / (1 + math.exp(-1.0))  # Assignment 4 Q2 at x1 = 1, x2 = 2, by hand
+A4Q2 = {"dx1": (1 - _T ** 2) / 2 + _S * (1 - _S), "dx2": -(1 - _T ** 2) / 4}
 
 # file: [(address, as the sheet wrote it, verdict, diagnosis it deserves, correct value), ...]
 SHEETS = {
@@ -76,6 +80,31 @@ SHEETS = {
         ("de/dw^(2)",    "[-0.705, -0.423, -0.535]", WRONG, "truncated instead", Q1["dE_dW2"]),   # -0.5358 cut to -0.535
         ("x^(2)_1",      "-0.40",              WRONG,   "no usual mistake",  Q1["x2"][1]),    # typo for -0.90
         ("de/dw^(3)",    "[-1.855, 1.6695]",   DRIFT,   None,                Q1["dE_dW3"]),   # -0.90 * -1.855
+    ],
+    "ece421-hw6-q2e-graph.yaml": [
+        ("y_hat",        "2",                  WRONG,   "term left out",     Q2E["yhat"]),    # θ(w x2) taken as 0
+        ("e",            "1",                  FOLLOWS, "y_hat",             Q2E["e"]),
+        ("de/dv",        "4",                  WRONG,   "term left out",     Q2E["de_dv"]),
+        ("de/dw",        "4",                  WRONG,   "term left out",     Q2E["de_dw"]),
+    ],
+    "assignment4-q2.yaml": [
+        ("dL/dx1",       "0.3932",             WRONG,   "sigmoid",           A4Q2["dx1"]),    # the sigmoid path lost
+        ("dL/dx2",       "-0.1966",            CORRECT, None,                A4Q2["dx2"]),
+    ],
+    "exercise-7-3a.yaml": [
+        ("dL/dx",        "[0.4, 0.5, 0.1, 0.3, 0.2]", CORRECT, None,         EX73["dL_dx_F1"]),
+    ],
+    "exercise-7-3b.yaml": [
+        ("dL/dx[0]",     "5.6",                CORRECT, None,                EX73["dL_dx_F2"][0]),
+        ("dL/dx[1]",     "0.2",                CORRECT, None,                EX73["dL_dx_F2"][1]),
+        ("dL/dx[4]",     "0.5",                CORRECT, None,                EX73["dL_dx_F2"][4]),
+    ],
+    "exercise-7-3c.yaml": [
+        ("dL/dx[0]",     "4.3",                CORRECT, None,                EX73["dL_dx_F3"][0]),
+        ("dL/dx[2]",     "0.1",                CORRECT, None,                EX73["dL_dx_F3"][2]),
+        ("dL/dx[4]",     "0.2",                CORRECT, None,                EX73["dL_dx_F3"][4]),
+        ("dL/dx[3]",     "0.3",                CORRECT, None,                EX73["dL_dx_F3"][3]),
+        ("dL/dx[1]",     "0.5",                CORRECT, None,                EX73["dL_dx_F3"][1]),
     ],
     "ece421-hw6-q2e.yaml": [
         ("ŷ",            "2",                  WRONG,   "left out",          Q2E["yhat"]),    # γθ(w x2) taken as 0
