@@ -1,6 +1,7 @@
 """The ``backprop`` command: parse options, call the library, map its errors to exit codes.
 
-Exit codes: 0 success, 1 a checked answer is wrong, 2 unreadable or invalid input (or bad usage).
+Exit codes: 0 success, 1 a checked answer is wrong, 2 unreadable or invalid input (or bad usage),
+3 an internal error (a bug, reported in one line).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import click
 from . import __version__
 
 EXIT_INVALID = 2
+EXIT_INTERNAL = 3
 
 
 def reports_errors(command: Callable) -> Callable:
@@ -28,6 +30,10 @@ def reports_errors(command: Callable) -> Callable:
             for diagnostic in exc.diagnostics:
                 click.echo(diagnostic.format(), err=True)
             sys.exit(EXIT_INVALID)
+        except Exception as exc:  # a bug of ours: one line, not a traceback
+            click.echo(f"backprop: internal error: {type(exc).__name__}: {exc} (please report this with the file)",
+                       err=True)
+            sys.exit(EXIT_INTERNAL)
     return wrapper
 
 
@@ -105,6 +111,7 @@ def run(file: str, output_format: str, precision: int, colour: bool | None) -> N
               help="Also write JUnit XML (one testcase per answer) to this file.")
 @click.option("--round", "rounding", type=click.IntRange(0, 15),
               help="Decimals a sheet rounded every step to (overrides a file's check.round).")
+@reports_errors
 def check(paths: tuple[str, ...], output_format: str, precision: int, colour: bool | None,
           junit_file: str | None, rounding: int | None) -> None:
     """Verify the expected answers in files, folders (recursively) or globs.

@@ -100,3 +100,12 @@ def test_warnings_go_to_stderr(tmp_path):
     assert result.exit_code == 0
     assert result.stderr == (f"{path}: warning: layer 'layer 1': a pre-activation is exactly 0, where relu "
                              "has no derivative; the left-hand derivative is used\n")
+
+
+def test_an_internal_error_is_one_line_with_exit_code_3(monkeypatch):
+    def broken(problem):
+        raise RuntimeError("boom")
+    monkeypatch.setattr("backprop_cli.api.solve", broken)
+    result = invoke("run", str(PROBLEMS / "mazur.yaml"))
+    assert result.exit_code == 3
+    assert result.stderr == "backprop: internal error: RuntimeError: boom (please report this with the file)\n"

@@ -180,3 +180,14 @@ def test_graph_runs_from_the_command_line_as_tables_and_json(tmp_path):
     doc = __import__("json").loads(CliRunner().invoke(cli.main, ["run", str(path), "--format", "json"]).stdout)
     assert doc["schema"] == "backprop-cli/graph"
     assert doc["inputs"][1]["grad"] == solve(loads(path.read_text())).inputs[1].grad
+
+
+def test_graph_update_with_l2_penalty_and_frozen_parameter():
+    text = graph({"x": 2.0}, {"y": "w * x + c"}, {"w": 0.5, "c": {"value": 1.0, "frozen": True}},
+                 "target: 0\nloss: squared_error\ntrain: {learning_rate: 0.1, l2: {lambda: 0.25}}\n")
+    result = solve(loads(text))
+    w, c = result.shared
+    # L = (2w + c)² + 0.25 (w² + c²); by hand at w = 0.5, c = 1: dL/dw = 2·2·2 + 0.25 = 8.25
+    assert w.grad == pytest.approx(8.25) and c.grad == pytest.approx(2 * 2 + 0.5)
+    assert w.updated == pytest.approx(0.5 - 0.825) and c.updated == 1.0
+    assert result.loss.penalty == pytest.approx(0.25 * 1.25)
