@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..graph_solver import GraphResult
-from .report import Report, Table, values
+from .report import Report, Table, history_table, shared_table, values
 
 
 def build(result: GraphResult, precision: int = 6) -> Report:
@@ -32,17 +32,9 @@ def build(result: GraphResult, precision: int = 6) -> Report:
     if result.loss is not None:
         tables.append(Table("loss", ["term", "value"], [[n.loss, fmt(result.loss.value)]], [result.loss.formula]))
     if result.shared:
-        rows = []
-        for p in result.shared:
-            row = [p.name, fmt(p.value), fmt(p.grad)]
-            if result.trained:
-                row.append(fmt(p.updated) + (" (frozen)" if p.frozen else ""))
-            rows.append(row + [", ".join(p.uses) or "unused"])
-        columns = ["name", "value", f"{d}name (sum over uses)"] + (["updated"] if result.trained else []) + ["used in"]
-        tables.append(Table("parameters", columns, rows))
+        tables.append(shared_table(result, fmt, "parameters"))
     if result.trained and problem.training.steps > 1:
-        rows = [[str(i + 1), fmt(v)] for i, v in enumerate(result.history)] + [["after", fmt(result.final_loss)]]
-        tables.append(Table("training", ["step", f"{n.loss} before the step"], rows))
+        tables.append(history_table(result, fmt))
         tables.append(Table(f"parameters after {problem.training.steps} steps", ["name", "value"],
                             [[name, fmt(v)] for name, v in result.final.items()]))
     return Report(problem.title or problem.source, lines, tables)

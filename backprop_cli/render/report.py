@@ -75,9 +75,9 @@ def build(result: Result, precision: int = 6) -> Report:
     for layer in result.layers:
         tables.append(_parameter_table(problem, layer, result.trained, fmt))
     if result.shared:
-        tables.append(_shared_table(result, fmt))
+        tables.append(shared_table(result, fmt))
     if result.trained and problem.training.steps > 1:
-        tables += [_history_table(result, fmt), _final_table(result, fmt)]
+        tables += [history_table(result, fmt), _final_table(result, fmt)]
     return Report(problem.title or problem.source, _convention_lines(problem, n), tables)
 
 
@@ -236,7 +236,8 @@ def _final_table(result: Result, fmt) -> Table:
     return Table(f"parameters after {problem.training.steps} steps", ["parameter", "value"], rows, notes)
 
 
-def _shared_table(result: Result, fmt) -> Table:
+def shared_table(result, fmt, title: str = "shared parameters") -> Table:
+    """Named parameters: value, gradient summed over their uses, update, where they are used."""
     n = result.problem.notation
     rows = []
     for p in result.shared:
@@ -245,10 +246,11 @@ def _shared_table(result: Result, fmt) -> Table:
             row.append(fmt(p.updated) + (" (frozen)" if p.frozen else ""))
         rows.append(row + [", ".join(p.uses) or "unused"])
     columns = ["name", "value", f"∂{n.loss}/∂name (sum over uses)"] + (["updated"] if result.trained else []) + ["used in"]
-    return Table("shared parameters", columns, rows)
+    return Table(title, columns, rows)
 
 
-def _history_table(result: Result, fmt) -> Table:
+def history_table(result, fmt) -> Table:
+    """The loss before each training step and after the last."""
     n = result.problem.notation
     rows = [[str(i + 1), fmt(v)] for i, v in enumerate(result.history)]
     rows.append(["after", fmt(result.final_loss)])
