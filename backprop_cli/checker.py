@@ -74,7 +74,8 @@ def check(problem: Problem, rounding: int | None = None) -> FileCheck:
     result = solve(problem)
     report = FileCheck(problem, result)
     variants = mistakes.Variants(problem, result)
-    rounding = rounding if rounding is not None else problem.check.rounding
+    if rounding is None and problem.check is not None:
+        rounding = problem.check.rounding
     verdicts: dict[int, Verdict] = {}
     for answer in sorted(problem.expected, key=lambda a: a.address.stage):
         exact = lookup(answer.address, result)

@@ -143,7 +143,7 @@ class Problem:
     shared: tuple[SharedParameter, ...] = ()
     samples_are: Literal["rows", "columns"] = "rows"
     expected: list = field(default_factory=list)  # expected.Answer, in the order written
-    check: object = None  # expected.CheckSettings
+    check: object = None  # expected.CheckSettings, None when the file has no check: section
 
 
 @dataclass(eq=False)

@@ -10,8 +10,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import expected, graph_schema, source
-from .graph_schema import read_graph
+from . import source
 from .errors import did_you_mean
 from .fields import Fields, as_number
 from .ops import ACTIVATIONS
@@ -47,6 +46,22 @@ def build(tree: Node, filename: str) -> Problem:
     return _Reader(Fields(filename)).problem(tree)
 
 
+def _settings(top: dict[str, Node], f: Fields):
+    """The ``check:`` settings, or None (imported only by files that have them)."""
+    if "check" not in top:
+        return None
+    from . import expected
+    return expected.read_settings(top["check"], f)
+
+
+def _answers(problem, top: dict[str, Node], f: Fields) -> None:
+    """The ``expected:`` answers, resolved against the built problem."""
+    if "expected" in top:
+        from . import expected
+        problem.expected = expected.read_answers(top["expected"], problem, f)
+        f.raise_if_any()
+
+
 class _Reader:
     def __init__(self, fields: Fields):
         self.f = fields
@@ -77,14 +92,12 @@ class _Reader:
             for key in ("input", "target"):
                 if key in top:
                     self.check_numbers(top[key])
-        settings = expected.read_settings(top["check"], f) if "check" in top else expected.CheckSettings()
+        settings = _settings(top, f)
         f.raise_if_any()
         problem = Problem(source=f.filename, title=title or "", network=network, inputs=inputs,
                           targets=targets, loss=loss, training=training, notation=notation,
                           shared=tuple(self.shared.values()), samples_are=samples_are, check=settings)
-        if "expected" in top:
-            problem.expected = expected.read_answers(top["expected"], problem, f)
-            f.raise_if_any()
+        _answers(problem, top, f)
         return problem
 
     def graph_problem(self, tree: Node) -> GraphProblem:
@@ -93,10 +106,11 @@ class _Reader:
         top = f.keys(tree, GRAPH_TOP_KEYS, required=("graph",)) or {}
         title = f.text(top["title"]) if "title" in top else None
         notation = self.notation(top["notation"]) if "notation" in top else Notation()
-        graph = read_graph(top["graph"], f)
+        from . import graph_schema  # only graph problems pay for the formula machinery
+        graph = graph_schema.read_graph(top["graph"], f)
         loss = self.loss(top["loss"]) if "loss" in top else None
         training = self.training(top["train"]) if "train" in top else Training()
-        settings = expected.read_settings(top["check"], f) if "check" in top else expected.CheckSettings()
+        settings = _settings(top, f)
         target = upstream = None
         if "loss" in top and "upstream" in top:
             f.error(top["upstream"], "expected either a loss or an upstream gradient, found both")
@@ -121,9 +135,7 @@ class _Reader:
         problem = GraphProblem(f.filename, title or "", graph["inputs"], graph["params"], graph["frozen"],
                                graph["nodes"], graph["output"], training, loss, target, upstream, notation,
                                check=settings)
-        if "expected" in top:
-            problem.expected = expected.read_answers(top["expected"], problem, f)
-            f.raise_if_any()
+        _answers(problem, top, f)
         return problem
 
     def notation(self, node: Node) -> Notation:
