@@ -153,23 +153,37 @@ def _activate(layer: Layer, pre: Node, rounder) -> Node:
     return apply("identity", result, rounder=rounder)
 
 
+def bias_part(entries: Entries, network) -> np.ndarray | None:
+    """With a folded bias, True at the bias row (in_out) or column (out_in) of a weight matrix."""
+    if not network.folded_bias:
+        return None
+    part = np.zeros(entries.values.shape, dtype=bool)
+    if network.orientation == "in_out":
+        part[0, :] = True
+    else:
+        part[:, 0] = True
+    return part
+
+
 def _penalty(problem: Problem, layers: list[LayerNodes], shared: Node, rounder) -> Node | None:
     """lambda * (sum of squared weights [and biases]), each shared parameter counted once."""
     l2 = problem.training.l2
     if l2 is None or l2.strength == 0.0:
         return None
-    terms = [node for layer in layers for node in (layer.weights, layer.bias if l2.include_bias else None)
-             if node is not None]
-    kinds = {}
-    for layer in problem.network.layers:
-        for name in layer.weights.shared.values():
-            kinds[name] = True
-        if layer.bias is not None and l2.include_bias:
-            for name in layer.bias.shared.values():
-                kinds.setdefault(name, True)
-    squares = [apply("sum", apply("mul", node, node)) for node in terms]
-    if kinds:
-        mask = np.array([p.name in kinds for p in problem.shared], dtype=float)
+    squares, penalised = [], set()
+    for spec, nodes in zip(problem.network.layers, layers):
+        folded = None if l2.include_bias else bias_part(spec.weights, problem.network)
+        square = apply("mul", nodes.weights, nodes.weights)
+        if folded is not None:
+            square = apply("mul", square, constant((~folded).astype(float)))
+        squares.append(apply("sum", square))
+        penalised |= {name for position, name in spec.weights.shared.items()
+                      if folded is None or not folded[position]}
+        if spec.bias is not None and l2.include_bias:
+            squares.append(apply("sum", apply("mul", nodes.bias, nodes.bias)))
+            penalised |= set(spec.bias.shared.values())
+    if penalised:
+        mask = np.array([p.name in penalised for p in problem.shared], dtype=float)
         squares.append(apply("sum", apply("mul", apply("mul", shared, shared), constant(mask))))
     total = squares[0]
     for square in squares[1:]:

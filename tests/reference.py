@@ -95,10 +95,19 @@ def objective(problem: Problem, weights, biases, shared, z_shift, a_shift, w_shi
         return data
     penalty = 0.0
     for i, layer in enumerate(network.layers):
-        penalty = penalty + anp.sum(weights[i] ** 2 * _own(layer.weights))
+        keep = _own(layer.weights)
+        if network.folded_bias and not l2.include_bias:  # the folded bias row/column is a bias
+            keep = keep.copy()
+            if network.orientation == "in_out":
+                keep[0, :] = 0.0
+            else:
+                keep[:, 0] = 0.0
+        penalty = penalty + anp.sum(weights[i] ** 2 * keep)
         if l2.include_bias and layer.bias is not None:
             penalty = penalty + anp.sum(biases[i] ** 2 * _own(layer.bias))
-    used_as = {n for layer in network.layers for n in layer.weights.shared.values()}
+    folded_row = 0 if network.orientation == "in_out" else 1
+    used_as = {n for layer in network.layers for position, n in layer.weights.shared.items()
+               if l2.include_bias or not network.folded_bias or position[folded_row] != 0}
     if l2.include_bias:
         used_as |= {n for layer in network.layers if layer.bias is not None for n in layer.bias.shared.values()}
     mask = np.array([p.name in used_as for p in problem.shared], dtype=float)

@@ -93,3 +93,16 @@ def test_random_initialisation_is_reproducible_and_has_the_stated_scale():
     limit = np.sqrt(6 / (200 + 100))
     assert np.abs(xavier).max() <= limit and np.abs(xavier).max() > 0.95 * limit
     assert uniform.min() >= 2 and uniform.max() <= 3
+
+
+@pytest.mark.parametrize("orientation, weights", [("in_out", "[[5], [2]]"), ("out_in", "[[5, 2]]")])
+def test_a_folded_bias_is_penalised_only_with_include_bias(orientation, weights):
+    text = (f"network: {{inputs: 1, orientation: {orientation}, fold_bias: true, "
+            f"layers: [{{units: 1, weights: {weights}}}]}}\ninput: 1\ntarget: 0\nloss: squared_error\n"
+            "train: {learning_rate: 0.1, l2: {lambda: 1, include_bias: INCLUDE}}\n")
+    without = solve(loads(text.replace("INCLUDE", "false")))
+    with_bias = solve(loads(text.replace("INCLUDE", "true")))
+    # ŷ = 5 + 2 = 7: data gradient 2·7·(1, 1) = (14, 14); the penalty adds 2w only where it applies
+    assert without.loss.penalty == pytest.approx(4.0) and with_bias.loss.penalty == pytest.approx(29.0)
+    np.testing.assert_allclose(without.layers[0].weights.grad.ravel(), [14, 14 + 4])
+    np.testing.assert_allclose(with_bias.layers[0].weights.grad.ravel(), [14 + 10, 14 + 4])
