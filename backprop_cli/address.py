@@ -67,19 +67,24 @@ def symbols(problem: Problem) -> dict[str, str]:
     return table
 
 
-_GRAPH_PATTERN = re.compile(r"(?:(?:d|∂)(?P<loss>[^/\s]+)\s*/\s*(?:d|∂))?(?P<name>[A-Za-z_][A-Za-z0-9_]*?)"
-                            r"(?:_(?P<index>\{[^}]*\}|[0-9,]+)|\[(?P<bracket>[0-9, ]+)\])?(?P<updated>['+])?")
+_INDEX = re.compile(r"_(?P<index>\{[^}]*\}|[0-9,]+)|\[(?P<bracket>[0-9, ]+)\]")
+_WHOLE = re.compile(r"(?:(?:d|∂)(?P<loss>[^/\s]+)\s*/\s*(?:d|∂))?(?P<body>.*?)(?P<updated>['+])?")
 
 
 def parse_graph(text: str, problem) -> Address:
     """An address in a computation graph: a node, input or parameter by name (``b2``, ``x_3``,
     ``dL/dx_1``, ``w'``), or the loss. ``x_1`` counts from 1 like a sheet, ``x[0]`` from 0 like a formula."""
-    match = _GRAPH_PATTERN.fullmatch(text.strip())
-    if not match:
-        raise AddressError(f"expected a name, dL/dname or name' (an element as name_2), found '{text}'")
-    loss, name, index, updated = match["loss"], match["name"], match["index"], bool(match["updated"])
-    if match["bracket"] is not None:
-        index = "{" + ",".join(str(int(p) + 1) for p in match["bracket"].split(",")) + "}"
+    names = {*(spec.name for spec in problem.nodes), *problem.inputs, *problem.params}
+    whole = _WHOLE.fullmatch(text.strip())
+    loss, body, updated = whole["loss"], whole["body"], bool(whole["updated"])
+    name, index = body, None
+    if body not in names:  # the longest name followed by an index: x_3, x_{2,1}, x[0]
+        for known in sorted(names, key=len, reverse=True):
+            rest = _INDEX.fullmatch(body[len(known):]) if body.startswith(known) else None
+            if rest:
+                name = known
+                index = rest["index"] or "{" + ",".join(str(int(p) + 1) for p in rest["bracket"].split(",")) + "}"
+                break
     n = problem.notation
     if loss is not None and loss not in (n.loss, "L"):
         raise AddressError(f"expected a gradient written d{n.loss}/d..., found '{text}'")
@@ -107,6 +112,13 @@ def parse(text: str, problem: Problem) -> Address:
     """Resolve an address against a problem, or raise AddressError saying what was expected."""
     if not isinstance(problem, Problem):
         return parse_graph(text, problem)
+    whole = _WHOLE.fullmatch(text.strip())
+    if whole and whole["body"] in {p.name for p in problem.shared}:  # names such as bias_hidden
+        text_loss, updated_mark = whole["loss"], bool(whole["updated"])
+        if text_loss is not None and text_loss not in (problem.notation.loss, "L"):
+            raise AddressError(f"expected a gradient written d{problem.notation.loss}/d..., found '{text}'")
+        kind = "shared_grad" if text_loss else "shared_updated" if updated_mark else "shared"
+        return Address(text, kind, name=whole["body"])
     match = _PATTERN.fullmatch(text.strip().replace("y_hat", "ŷ"))
     if not match:
         raise AddressError("expected an address such as z^(1)_2, dL/dw^(2)_11, w^(1)_21' or L, "
@@ -124,6 +136,8 @@ def parse(text: str, problem: Problem) -> Address:
         return Address(text, "loss")
     if symbol in ("ŷ", "yhat") and layer_text is None:
         symbol, layer_text = n.act, str(len(problem.network.layers))
+    if symbol == n.input and layer_text in (None, "0") and symbol not in (n.pre, n.act):
+        symbol, layer_text = n.act, "0"
     shared = {p.name for p in problem.shared}
     if layer_text is None and symbol in shared:
         kind = "shared_grad" if loss else "shared_updated" if updated else "shared"

@@ -67,10 +67,13 @@ def _array(node: Node, f: Fields) -> np.ndarray | None:
     if any(v is None for v in flat):
         return None
     try:
-        return np.array(values, dtype=float)
+        array = np.array(values, dtype=float)
     except ValueError:
+        array = None
+    if array is None or array.ndim > 2:
         f.error(node, f"expected a number, a list or a matrix with rows of equal length, found {node.describe()}")
         return None
+    return array
 
 
 def _named(node: Node, f: Fields, what: str):

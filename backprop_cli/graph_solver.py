@@ -96,7 +96,7 @@ def _run(problem: GraphProblem, params: dict[str, np.ndarray], work: HandWork | 
     loss_nodes = None
     if problem.loss is not None:
         prediction = apply("reshape", output, shape=(1, -1))
-        loss_nodes = losses.build(problem.loss, prediction, problem.target.reshape(1, -1), rounder=rounder)
+        loss_nodes = losses.build(problem.loss, prediction, np.reshape(problem.target, (1, -1)), rounder=rounder)
         root = loss_nodes.total
     elif problem.upstream is not None:
         root = apply("sum", apply("mul", output, constant(problem.upstream)))

@@ -122,7 +122,7 @@ class _Reader:
             shape = graph["output_value"].shape
             size = int(np.prod(shape))
             if "target" in top and loss is not None:
-                target = self.data(top["target"], size, "rows", "target")
+                target = graph_schema.array_like(top["target"], shape, f, "target")
                 if target is not None:
                     self.check_targets(top["target"], target, loss)
             elif "upstream" in top:

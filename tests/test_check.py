@@ -283,3 +283,14 @@ def test_check_reports_invalid_files_and_exits_2(tmp_path):
     assert result.exit_code == 2
     assert "broken.yaml:12:3: error: expected.q^(1): expected a quantity" in result.stderr
     assert "nothing*.yaml:1:1: error: expected a file, folder or glob that matches, found nothing" in result.stderr
+
+
+def test_names_with_underscores_and_the_input_symbol_can_be_addressed():
+    problem = loads(NET.replace("bias: [0.1, 0.2, 0.3]}", "bias: {shared: 0.1}}"))
+    assert parse("bias_hidden", problem).kind == "shared"
+    assert parse("dL/dbias_hidden", problem).kind == "shared_grad"
+    assert parse("x^(0)", problem).kind == "input" and parse("x_2", problem).index == (1,)
+    g = loads(graph_text := "graph:\n  inputs: {a_1: [1, 2]}\n  nodes: {h_2: sum(a_1 * a_1)}\n")
+    assert parse("a_1", g).kind == "input" and parse("a_1_2", g).index == (1,)
+    assert parse("dL/da_1", g).kind == "input_grad" and parse("h_2", g).kind == "node"
+    assert graph_text

@@ -191,3 +191,12 @@ def test_graph_update_with_l2_penalty_and_frozen_parameter():
     assert w.grad == pytest.approx(8.25) and c.grad == pytest.approx(2 * 2 + 0.5)
     assert w.updated == pytest.approx(0.5 - 0.825) and c.updated == 1.0
     assert result.loss.penalty == pytest.approx(0.25 * 1.25)
+
+
+def test_graph_targets_take_the_output_shape_and_arrays_are_at_most_matrices():
+    text = graph({"M": [[1, 2], [3, 4]]}, {"y": "M * 2"}, tail="target: [[1, 1], [1, 1]]\nloss: squared_error\n")
+    assert solve(loads(text)).loss.value == pytest.approx(1 + 9 + 25 + 49)
+    with pytest.raises(ProblemError, match="in the output's shape 2×2, found 4"):
+        loads(text.replace("[[1, 1], [1, 1]]", "[1, 1, 1, 1]"))
+    with pytest.raises(ProblemError, match="expected a number, a list or a matrix"):
+        loads(graph({"T": [[[1, 2]], [[3, 4]]]}, {"y": "sum(T)"}))
