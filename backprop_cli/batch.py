@@ -20,6 +20,7 @@ class Outcome:
     path: str
     checked: FileCheck | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    internal: bool = False  # the diagnostic reports a bug, not bad input
 
     @property
     def status(self) -> str:
@@ -47,7 +48,9 @@ class Run:
 
     @property
     def exit_code(self) -> int:
-        """2 when a file is invalid, else 1 when an answer is wrong, else 0."""
+        """3 after an internal error, 2 when a file is invalid, else 1 when an answer fails, else 0."""
+        if any(o.internal for o in self.outcomes):
+            return 3
         return 2 if self.count("invalid") else 1 if self.failed else 0
 
 
@@ -77,8 +80,10 @@ def check_paths(paths: list[str], rounding: int | None = None) -> Run:
     for path in files:
         try:
             problem = load(path)
+            outcomes.append(Outcome(path, check(problem, rounding) if problem.expected else None))
         except ProblemError as exc:
             outcomes.append(Outcome(path, diagnostics=exc.diagnostics))
-            continue
-        outcomes.append(Outcome(path, check(problem, rounding) if problem.expected else None))
+        except Exception as exc:  # a bug of ours: recorded for this file, the others are still checked
+            message = f"internal error: {type(exc).__name__}: {exc} (please report this with the file)"
+            outcomes.append(Outcome(path, diagnostics=[Diagnostic(path, 1, 1, "", message)], internal=True))
     return Run(outcomes)

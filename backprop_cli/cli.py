@@ -129,8 +129,13 @@ def check(paths: tuple[str, ...], output_format: str, precision: int, colour: bo
             click.echo(diagnostic.format(), err=True)
     if junit_file:
         from .render import junit
-        with open(junit_file, "w", encoding="utf-8") as handle:
-            handle.write(junit.render(run_))
+        try:
+            with open(junit_file, "w", encoding="utf-8") as handle:
+                handle.write(junit.render(run_))
+        except OSError as exc:
+            click.echo(f"{junit_file}:1:1: error: --junit: expected a file that can be written, found: "
+                       f"{exc.strerror}", err=True)
+            sys.exit(EXIT_INVALID)
     if output_format == "json":
         from .render import check_json
         click.echo(check_json.render(run_), nl=False)

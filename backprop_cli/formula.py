@@ -10,6 +10,7 @@ comprehensions, strings, dunder names) is an error at the formula's position.
 from __future__ import annotations
 
 import ast
+import math
 from dataclasses import dataclass, field
 
 from .ops import ACTIVATIONS
@@ -54,10 +55,15 @@ def parse(text: str, known: set[str], later: set[str] = frozenset()) -> tuple[Ex
     """
     try:
         tree = ast.parse(text.strip(), mode="eval")
+    except RecursionError:
+        raise FormulaError("expected a formula nested less deeply (split it into several nodes)") from None
     except SyntaxError as exc:
         raise FormulaError(f"expected a formula, found a syntax error ({exc.msg})", max((exc.offset or 1) - 1, 0))
     used: set[str] = set()
-    return _expr(tree.body, _Names(known, later, text.strip()), used), used
+    try:
+        return _expr(tree.body, _Names(known, later, text.strip()), used), used
+    except RecursionError:
+        raise FormulaError("expected a formula nested less deeply (split it into several nodes)") from None
 
 
 class _Names(set):
@@ -129,7 +135,8 @@ def _call(node: ast.Call, known: _Names, used: set[str]) -> Expr:
                                f"number, found '{keyword.arg}'", getattr(keyword.value, "col_offset", offset))
         attrs[keyword.arg] = _constant(keyword.value)
     if "axis" in attrs:
-        attrs["axis"] = int(attrs["axis"])
+        axis = [k for k in node.keywords if k.arg == "axis"][0].value
+        attrs["axis"] = _integer(axis)
     if name in ("max", "min") and len(args) > 1:
         op = "maximum" if name == "max" else "minimum"
     return Expr("op", op, args, attrs, offset)
@@ -157,6 +164,6 @@ def _key(node: ast.AST):
 
 def _integer(node: ast.AST) -> int:
     value = _constant(node)
-    if value != int(value):
+    if not math.isfinite(value) or value != int(value):
         raise FormulaError(f"expected a whole-number index, found {value}", getattr(node, "col_offset", 0))
     return int(value)

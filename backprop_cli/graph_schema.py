@@ -143,6 +143,10 @@ def _nodes(node: Node, env: dict, f: Fields) -> list[FormulaNode] | None:
             _error_at(f, child, text, exc.expr.offset, str(exc))
             ok = False
             continue
+        except RecursionError:
+            _error_at(f, child, text, 0, "expected a formula nested less deeply (split it into several nodes)")
+            ok = False
+            continue
         if value.value.size > MAX_VALUES:
             _error_at(f, child, text, 0, f"expected at most {MAX_VALUES:,} values, found {value.value.size:,}")
             ok = False

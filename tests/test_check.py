@@ -294,3 +294,28 @@ def test_names_with_underscores_and_the_input_symbol_can_be_addressed():
     assert parse("a_1", g).kind == "input" and parse("a_1_2", g).index == (1,)
     assert parse("dL/da_1", g).kind == "input_grad" and parse("h_2", g).kind == "node"
     assert graph_text
+
+
+def test_an_unwritable_junit_file_is_an_input_error(tmp_path):
+    _write(tmp_path, "good.yaml", NET + "expected:\n  L: 1\n")
+    result = CliRunner().invoke(cli.main, ["check", str(tmp_path), "--junit", str(tmp_path / "no" / "r.xml")])
+    assert result.exit_code == 2
+    assert result.stderr.endswith("r.xml:1:1: error: --junit: expected a file that can be written, found: "
+                                  "No such file or directory\n")
+
+
+def test_an_internal_error_in_one_file_does_not_stop_the_others(tmp_path, monkeypatch):
+    _write(tmp_path, "a.yaml", NET + "expected:\n  L: 1\n")
+    _write(tmp_path, "b.yaml", NET.replace("0.5, 0.2", "0.5, 0.3") + "expected:\n  L: 1\n")
+    import backprop_cli.batch as batch
+    real = batch.check
+
+    def flaky(problem, rounding=None):
+        if problem.inputs[0, 1] == 0.3:
+            raise RuntimeError("boom")
+        return real(problem, rounding)
+    monkeypatch.setattr(batch, "check", flaky)
+    result = CliRunner().invoke(cli.main, ["check", str(tmp_path)])
+    assert result.exit_code == 3
+    assert "b.yaml:1:1: error: internal error: RuntimeError: boom" in result.stderr
+    assert result.stdout.endswith("0 passed, 1 failed\n")

@@ -200,3 +200,14 @@ def test_graph_targets_take_the_output_shape_and_arrays_are_at_most_matrices():
         loads(text.replace("[[1, 1], [1, 1]]", "[1, 1, 1, 1]"))
     with pytest.raises(ProblemError, match="expected a number, a list or a matrix"):
         loads(graph({"T": [[[1, 2]], [[3, 4]]]}, {"y": "sum(T)"}))
+
+
+@pytest.mark.parametrize("formula, message", [
+    ("x[1e400]", "expected a whole-number index"),
+    ("sum(x, axis=0.7)", "expected a whole-number index"),
+    ("-" * 3000 + "x", "nested less deeply"),
+    (" + ".join(["x"] * 3000), "nested less deeply"),
+])
+def test_extreme_formulas_are_errors_not_crashes(formula, message):
+    with pytest.raises(ProblemError, match=message):
+        loads(graph({"x": [1.0, 2.0]}, {"y": formula, "s": "sum(y)"}))
