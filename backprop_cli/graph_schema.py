@@ -14,11 +14,10 @@ from . import formula
 from .fields import Fields, as_number
 from .graph import parameter
 from .graph_solver import ShapeError, evaluate
-from .problem import FormulaNode, GraphProblem
+from .problem import MAX_VALUES, FormulaNode, GraphProblem
 from .source import Node
 
 GRAPH_KEYS = ("inputs", "params", "nodes", "output")
-MAX_VALUES = 20_000_000
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -118,6 +117,7 @@ def _nodes(node: Node, env: dict, f: Fields) -> list[FormulaNode] | None:
     if named is None:
         return None
     nodes, ok = [], True
+    budget = [MAX_VALUES - sum(node.value.size for node in env.values())]
     pending = set(named)
     for name, child in named.items():
         pending.discard(name)
@@ -134,7 +134,7 @@ def _nodes(node: Node, env: dict, f: Fields) -> list[FormulaNode] | None:
             continue
         try:
             expr, _ = formula.parse(text, set(env), later=pending | {name})
-            value = evaluate(expr, env)
+            value = evaluate(expr, env, budget=budget)
         except formula.FormulaError as exc:
             _error_at(f, child, text, exc.offset, str(exc), exc.hint)
             ok = False
@@ -145,10 +145,6 @@ def _nodes(node: Node, env: dict, f: Fields) -> list[FormulaNode] | None:
             continue
         except RecursionError:
             _error_at(f, child, text, 0, "expected a formula nested less deeply (split it into several nodes)")
-            ok = False
-            continue
-        if value.value.size > MAX_VALUES:
-            _error_at(f, child, text, 0, f"expected at most {MAX_VALUES:,} values, found {value.value.size:,}")
             ok = False
             continue
         env[name] = value

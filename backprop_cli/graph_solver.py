@@ -15,7 +15,7 @@ import numpy as np
 from . import losses
 from .formula import Expr
 from .graph import Node, apply, backward, constant, parameter
-from .problem import GraphProblem
+from .problem import MAX_VALUES, GraphProblem
 from .solver import HandWork, LossResult, SharedResult
 
 
@@ -27,13 +27,24 @@ class ShapeError(ValueError):
         self.expr = expr
 
 
-def evaluate(expr: Expr, env: dict[str, Node], rounder=None) -> Node:
-    """The node a checked formula computes from the named nodes in ``env``."""
+def evaluate(expr: Expr, env: dict[str, Node], rounder=None, budget: list[int] | None = None) -> Node:
+    """The node a checked formula computes from the named nodes in ``env``.
+
+    ``budget`` (a one-element list) is how many values may still be allocated; each op takes its
+    result's size from it before computing, and one that would overdraw it is refused.
+    """
     if expr.kind == "number":
         return constant(expr.value)
     if expr.kind == "name":
         return env[expr.value]
-    args = [evaluate(a, env, rounder) for a in expr.args]
+    args = [evaluate(a, env, rounder, budget) for a in expr.args]
+    size = _result_size(expr, args)
+    if size > MAX_VALUES:
+        raise ShapeError(f"expected at most {MAX_VALUES:,} values, found {size:,}", expr)
+    if budget is not None:
+        budget[0] -= size
+        if budget[0] < 0:
+            raise ShapeError(f"expected at most {MAX_VALUES:,} values in all the formulas, found more", expr)
     try:
         with np.errstate(all="ignore"):
             if expr.kind == "index":
@@ -51,6 +62,23 @@ def evaluate(expr: Expr, env: dict[str, Node], rounder=None) -> Node:
     except (ValueError, IndexError, TypeError) as exc:
         shapes = " and ".join("×".join(map(str, a.value.shape)) or "scalar" for a in args)
         raise ShapeError(f"expected operands that fit, found {shapes} ({exc})", expr) from None
+
+
+def _result_size(expr: Expr, args: list[Node]) -> int:
+    """How many values an op would produce, worked out before anything is allocated."""
+    shapes = [a.value.shape for a in args]
+    sizes = [int(np.prod(s)) for s in shapes]
+    try:
+        if expr.value in ("add", "sub", "mul", "div", "pow", "maximum", "minimum"):
+            return int(np.prod(np.broadcast_shapes(*shapes)))
+    except ValueError:
+        return 0  # operands that do not fit: the op itself reports it
+    if expr.value == "matmul" and len(shapes) == 2 and shapes[0] and shapes[1]:
+        rows = int(np.prod(shapes[0][:-1]))
+        return rows * (shapes[1][-1] if len(shapes[1]) > 1 else 1)
+    if expr.kind == "stack" or expr.value == "concat":
+        return sum(sizes)
+    return max(sizes, default=1)
 
 
 @dataclass(eq=False)

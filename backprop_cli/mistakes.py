@@ -22,6 +22,7 @@ from .ops import ACTIVATIONS
 from .problem import Problem
 from .solver import HandWork, Result, solve
 
+MAX_VARIANT_VALUES = 200_000  # above this many values, no variant runs (time and memory)
 MAX_EDGES = 40  # paths tried in one computation graph
 MAX_TERMS = 64  # terms tried in one layered network
 GRADIENTS = ("grad_act", "delta", "weights_grad", "bias_grad", "shared_grad", "node_grad", "input_grad")
@@ -40,8 +41,11 @@ class Variants:
     def __init__(self, problem: Problem, exact: Result):
         self.problem, self.exact = problem, exact
         self._cache: dict[object, Result] = {}
+        self.large = _size_of(exact) > MAX_VARIANT_VALUES
 
     def _run(self, key: object, work: Callable[[], HandWork]) -> Result:
+        if self.large:  # too big to work again and again: only the exact run is compared
+            return self.exact
         if key not in self._cache:
             self._cache[key] = solve(self.problem, work())
         return self._cache[key]
@@ -174,6 +178,13 @@ class Variants:
                                                 before_backward=compiled.append, on_grad=on_grad))
 
 
+def _size_of(result) -> int:
+    """How many values one run holds."""
+    if hasattr(result, "layers"):
+        return sum(layer.pre.size + layer.weights.value.size for layer in result.layers)
+    return sum(value.value.size for value in result.nodes)
+
+
 def _terms(expr: Expr, sign: int = 1) -> list[tuple[Expr, int]]:
     """The terms of a formula's top-level sum, each with its sign."""
     if expr.kind == "op" and expr.value in ("add", "sub"):
@@ -304,7 +315,8 @@ def _candidates(answer: Answer, base: Result, variants: Variants, digits: int | 
         if value is None:
             continue
         value = np.asarray(value, dtype=float)
-        truncated = np.trunc(value * 10.0 ** places) / 10.0 ** places
+        with np.errstate(all="ignore"):
+            truncated = np.trunc(value * 10.0 ** places) / 10.0 ** places
         if not reason:  # the value itself: only its truncation is a mistake
             yield "truncated instead of rounded", truncated, False
             continue

@@ -14,7 +14,7 @@ from . import source
 from .errors import did_you_mean
 from .fields import Fields, as_number
 from .ops import ACTIVATIONS
-from .problem import (NOTATIONS, L2, Activation, Entries, GraphProblem, Layer, Loss, Network, Notation,
+from .problem import (MAX_VALUES, STEP_BUDGET, NOTATIONS, L2, Activation, Entries, GraphProblem, Layer, Loss, Network, Notation,
                       Problem, SharedParameter, Training)
 from .source import Node
 
@@ -26,7 +26,6 @@ LOSS_KINDS = ("squared_error", "binary_cross_entropy", "categorical_cross_entrop
 INITS = ("normal", "uniform", "xavier_normal", "xavier_uniform", "he_normal", "he_uniform")
 NOTATION_KEYS = {"pre_activation": "pre", "activation": "act", "delta": "delta", "loss": "loss",
                  "weight": "weight", "bias": "bias", "threshold": "threshold", "input": "input"}
-MAX_VALUES = 20_000_000  # parameters plus activations; refused before anything is allocated
 MAX_UNITS = 1_000_000
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -66,6 +65,7 @@ class _Reader:
     def __init__(self, fields: Fields):
         self.f = fields
         self.shared: dict[str, SharedParameter] = {}
+        self.values = 0  # weights and activations of the network, once its sizes are known
 
     # -- top level -------------------------------------------------------------------------------
     def problem(self, tree: Node) -> Problem | GraphProblem:
@@ -92,6 +92,9 @@ class _Reader:
             for key in ("input", "target"):
                 if key in top:
                     self.check_numbers(top[key])
+        if "train" in top and self.values <= MAX_VALUES and training.steps * self.values > STEP_BUDGET:
+            f.error(top["train"], f"expected at most {STEP_BUDGET // max(self.values, 1):,} steps for a network "
+                                  f"of {self.values:,} values, found {training.steps:,} (too long to work here)")
         settings = _settings(top, f)
         f.raise_if_any()
         problem = Problem(source=f.filename, title=title or "", network=network, inputs=inputs,
@@ -215,6 +218,7 @@ class _Reader:
         samples = (len(data.value[0].value) if columns else len(data.value)) if nested else 1
         widths = [inputs, *units]
         total = sum((a + 1) * b for a, b in zip(widths, widths[1:])) + samples * sum(widths)
+        self.values = total
         if total > MAX_VALUES:
             self.f.error(node, f"expected at most {MAX_VALUES:,} weights and activations in all, "
                                f"found {total:,} (too large to work here)")

@@ -254,7 +254,8 @@ def _warnings(result: Result) -> list[str]:
             finite = np.isfinite(array) if label != "weight gradient" else ~np.isinf(array)  # NaN: no edge
             if not finite.all():
                 found.append(f"layer '{layer.name}': {label} has non-finite values")
-        kinked = [a.name for a in layer.activations if a.name in _KINKED]
+        kinked = [a.name for a in layer.activations
+                  if a.name in _KINKED or (a.name == "elu" and dict(a.attrs).get("alpha", 1.0) != 1.0)]
         if kinked and (layer.pre == 0).any():
             found.append(f"layer '{layer.name}': a pre-activation is exactly 0, where {kinked[0]} has no "
                          "derivative; the left-hand derivative is used")

@@ -211,3 +211,21 @@ def test_graph_targets_take_the_output_shape_and_arrays_are_at_most_matrices():
 def test_extreme_formulas_are_errors_not_crashes(formula, message):
     with pytest.raises(ProblemError, match=message):
         loads(graph({"x": [1.0, 2.0]}, {"y": formula, "s": "sum(y)"}))
+
+
+def test_sizes_are_refused_before_allocating():
+    import tracemalloc
+    tracemalloc.start()
+    with pytest.raises(ProblemError, match="expected at most 20,000,000 values, found 25,000,000"):
+        loads(graph({"c": [[1.0]] * 5000, "r": [[1.0] * 5000]}, {"big": "c * r", "s": "sum(big)"}))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 100_000_000
+    with pytest.raises(ProblemError, match="in all the formulas"):
+        loads(graph({"c": [[1.0]] * 3000, "r": [[1.0] * 3000]}, {"big": "c * r + c * r", "s": "sum(big)"}))
+
+
+def test_large_values_are_summarised_in_tables():
+    from backprop_cli.render import graph_report, text as plain
+    result = solve(loads(graph({"x": list(range(100))}, {"y": "sum(x * x)"})))
+    assert "100 values: 0, 1, 2, 3, … (--format json has all)" in plain.render(graph_report.build(result))

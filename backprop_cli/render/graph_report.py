@@ -6,13 +6,16 @@ from ..graph_solver import GraphResult
 from .report import Report, Table, history_table, shared_table, values
 
 
+MAX_SHOWN = 24  # values of one array shown in a table cell
+
+
 def build(result: GraphResult, precision: int = 6) -> Report:
     """Lay out the whole graph result."""
     problem = result.problem
     n = problem.notation
 
     def fmt(array):
-        return values(array, precision)
+        return values(array, precision, missing="nan", most=MAX_SHOWN)
 
     d = f"∂{n.loss}/∂"
     if problem.loss is not None:

@@ -46,12 +46,16 @@ def number(value: float, precision: int) -> str:
     return "0" if text == "-0" else text
 
 
-def values(array, precision: int) -> str:
-    """A scalar, vector or matrix as it would be written, null for a missing entry."""
+def values(array, precision: int, missing: str = "null", most: int | None = None) -> str:
+    """A scalar, vector or matrix as it would be written; NaN shown as ``missing``. Past ``most``
+    values, the shape and the first few values."""
     array = np.asarray(array, dtype=float)
+    if most is not None and array.size > most:
+        first = ", ".join(number(float(v), precision) for v in array.ravel()[:4])
+        return f"{'×'.join(map(str, array.shape))} values: {first}, … (--format json has all)"
     if array.ndim == 0:
-        return "null" if np.isnan(array) else number(float(array), precision)
-    return "[" + ", ".join(values(row, precision) for row in array) + "]"
+        return missing if np.isnan(array) else number(float(array), precision)
+    return "[" + ", ".join(values(row, precision, missing) for row in array) + "]"
 
 
 def index_label(position: tuple[int, ...], offset: tuple[int, ...]) -> str:
