@@ -133,10 +133,3 @@ def _rounding_candidates(answer: Answer, problem: Problem, rounding: int | None)
     mine = written(answer)
     high = max(low, min(int(mine.max()) if mine.size else low, 8))
     return list(range(low, high + 1))
-
-
-def load_and_check(path: str, rounding: int | None = None) -> FileCheck:
-    """Read a problem file and check its expected answers (raises ProblemError when invalid)."""
-    from .schema import load
-    return check(load(path), rounding)
-

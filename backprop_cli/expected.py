@@ -35,10 +35,6 @@ class Tolerance:
         return Tolerance(*(mine if mine is not None else theirs for mine, theirs in
                            ((self.abs, other.abs), (self.rel, other.rel), (self.decimals, other.decimals))))
 
-    @property
-    def explicit(self) -> bool:
-        return any(v is not None for v in (self.abs, self.rel, self.decimals))
-
 
 @dataclass(eq=False)
 class Answer:

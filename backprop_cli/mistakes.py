@@ -150,13 +150,19 @@ class Variants:
         return self._cache["edges"]
 
     def without_edge(self, position: int) -> Result:
-        """The computation graph worked with the gradient along one edge dropped."""
-        def rule(node, i, calls=[0]):
-            calls[0] += 1
-            if calls[0] - 1 == position:
-                return lambda g, out, *values, **attrs: np.zeros(np.shape(values[i]))
-            return None
-        return self._run(("edge", position), lambda: HandWork(vjp_for=rule))
+        """The computation graph worked with the gradient along one edge dropped (edges are counted in
+        the order the backward pass meets them, the same in every run of one problem)."""
+        def work() -> HandWork:
+            calls = 0
+
+            def rule(node, i):
+                nonlocal calls
+                calls += 1
+                if calls - 1 == position:
+                    return lambda g, out, *values, **attrs: np.zeros(np.shape(values[i]))
+                return None
+            return HandWork(vjp_for=rule)
+        return self._run(("edge", position), work)
 
     def carried(self, answers: list[Answer], digits: int | None = None) -> Result:
         """The problem worked on from the student's own written values (and rounded, with ``digits``)."""
@@ -229,6 +235,7 @@ def _substitute(values: np.ndarray, answer: Answer, problem: Problem, rows: bool
 
 
 LOOSE = 0.3  # a mistake still counts as the likely cause within 30% when nothing fits exactly
+MARGIN = 0.5  # ... and when it is at least twice as close as the exact value
 
 
 def diagnose(answer: Answer, variants: Variants, digits: list[int], carried: Result | None = None,
@@ -261,12 +268,10 @@ def diagnose(answer: Answer, variants: Variants, digits: list[int], carried: Res
     if partial:
         return partial
     exact = lookup(answer.address, variants.exact)
-    if loose and nearest and nearest[0] <= LOSS_MARGIN * _relative_distance(answer.written, exact) and nearest[0] <= LOOSE:
+    if loose and nearest and nearest[0] <= MARGIN * _relative_distance(answer.written, exact) and nearest[0] <= LOOSE:
         return f"most likely {nearest[1]}; the value written is {nearest[0]:.1%} from it (rounding or a slip on top)"
     return None
 
-
-LOSS_MARGIN = 0.5  # the nearest mistake must be at least twice as close as the exact value
 
 
 def _relative_distance(written: np.ndarray, value: np.ndarray) -> float:

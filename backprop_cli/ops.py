@@ -36,19 +36,16 @@ class Op:
 
 OPS: dict[str, Op] = {}
 ACTIVATIONS: dict[str, Op] = {}  # the subset a layer may use as its activation
-ELEMENT_LOSSES: dict[str, Op] = {}  # elementwise loss terms e(prediction, target)
 
 
 def defop(name: str, forward: Callable[..., Array], *vjps: VJP,
           variadic_vjp: Callable[[int], VJP] | None = None, attrs: dict[str, float] | None = None,
-          activation: bool = False, element_loss: bool = False) -> Op:
+          activation: bool = False) -> Op:
     """Register a primitive and return it."""
     op = Op(name, forward, tuple(vjps), variadic_vjp, dict(attrs or {}))
     OPS[name] = op
     if activation:
         ACTIVATIONS[name] = op
-    if element_loss:
-        ELEMENT_LOSSES[name] = op
     return op
 
 
@@ -198,16 +195,16 @@ defop("softmax", lambda z: np.exp(_log_softmax(z)),
 # finite for any |z|, where log(sigmoid(z)) or log(softmax(z)) would round to log(0).
 defop("square_diff", lambda a, y: (a - y) ** 2,
       lambda g, out, a, y: 2.0 * g * (a - y),
-      lambda g, out, a, y: -2.0 * g * (a - y), element_loss=True)
+      lambda g, out, a, y: -2.0 * g * (a - y))
 defop("bce", lambda a, y: -(y * np.log(a) + (1.0 - y) * np.log1p(-a)),
       lambda g, out, a, y: g * ((1.0 - y) / (1.0 - a) - y / a),
-      lambda g, out, a, y: -g * (np.log(a) - np.log1p(-a)), element_loss=True)
+      lambda g, out, a, y: -g * (np.log(a) - np.log1p(-a)))
 defop("bce_logits", lambda z, y: _softplus(z) - y * z,
       lambda g, out, z, y: g * (_sigmoid(z) - y),
-      lambda g, out, z, y: -g * z, element_loss=True)
+      lambda g, out, z, y: -g * z)
 defop("cce", lambda a, y: -y * np.log(a),
       lambda g, out, a, y: -g * y / a,
-      lambda g, out, a, y: -g * np.log(a), element_loss=True)
+      lambda g, out, a, y: -g * np.log(a))
 defop("softmax_cce", lambda z, y: -y * _log_softmax(z),
       lambda g, out, z, y: np.exp(_log_softmax(z)) * np.sum(g * y, axis=-1, keepdims=True) - g * y,
-      lambda g, out, z, y: -g * _log_softmax(z), element_loss=True)
+      lambda g, out, z, y: -g * _log_softmax(z))

@@ -11,6 +11,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import source
+from .losses import TERMS
 from .errors import did_you_mean
 from .fields import Fields, as_number
 from .ops import ACTIVATIONS
@@ -22,7 +23,6 @@ TOP_KEYS = ("title", "description", "notation", "parameters", "network", "input"
             "samples_are", "loss", "train", "expected", "check")
 GRAPH_TOP_KEYS = ("title", "description", "notation", "graph", "target", "loss", "upstream", "train",
                   "expected", "check")
-LOSS_KINDS = ("squared_error", "binary_cross_entropy", "categorical_cross_entropy")
 INITS = ("normal", "uniform", "xavier_normal", "xavier_uniform", "he_normal", "he_uniform")
 NOTATION_KEYS = {"pre_activation": "pre", "activation": "act", "delta": "delta", "loss": "loss",
                  "weight": "weight", "bias": "bias", "threshold": "threshold", "input": "input"}
@@ -462,12 +462,12 @@ class _Reader:
     def loss(self, node: Node) -> Loss | None:
         f = self.f
         if isinstance(node.value, str):
-            kind = f.choice(node, LOSS_KINDS, "loss")
+            kind = f.choice(node, TERMS, "loss")
             return None if kind is None else Loss(kind)
         keys = f.keys(node, ("kind", "factor", "outputs", "samples"), required=("kind",))
         if not keys or "kind" not in keys:
             return None
-        kind = f.choice(keys["kind"], LOSS_KINDS, "loss")
+        kind = f.choice(keys["kind"], TERMS, "loss")
         factor = f.number(keys["factor"], "a number such as 0.5 or 1/2", 0.0, exclusive=True) \
             if "factor" in keys else 1.0
         outputs = f.choice(keys["outputs"], ("sum", "mean")) if "outputs" in keys else "sum"

@@ -101,7 +101,7 @@ class HandWork:
 
     rounding: int | None = None  # every intermediate rounded to this many decimals
     on_value: ValueHook | None = None  # sees (and may change) each z and a as it is computed
-    before_backward: Callable[[Compiled], None] | None = None
+    before_backward: Callable[[object], None] | None = None  # gets the network (or a graph's named nodes)
     on_grad: GradHook | None = None  # sees (and may change) each gradient before it flows on
     vjp_for: VJPChoice | None = None  # replaces an op's gradient rule
     exact_logits: bool = True  # False: the loss from the output activation, as a sheet works it
