@@ -158,7 +158,7 @@ def solve_graph(problem: GraphProblem, work: HandWork | None = None) -> GraphRes
     nodes = [Value(s.name, s.text, env[s.name].value, grad(env[s.name])) for s in problem.nodes]
     inputs = [Value(name, "input", env[name].value, grad(env[name])) for name in problem.inputs]
     shared = [SharedResult(name, env[name].value, grad(env[name]), updated[name], name in problem.frozen,
-                           _uses(problem, name)) for name in params]
+                           _used_by(problem, name)) for name in params]
     loss = None
     if loss_nodes is not None:
         loss = LossResult(float(root.value), float(loss_nodes.total.value),
@@ -193,7 +193,7 @@ def _update(problem: GraphProblem, params: dict[str, np.ndarray], env: dict[str,
     return updated
 
 
-def _uses(problem: GraphProblem, name: str) -> list[str]:
+def _used_by(problem: GraphProblem, name: str) -> list[str]:
     """The nodes whose formulas name a parameter."""
     return [spec.name for spec in problem.nodes if name in _names(spec.expr)]
 

@@ -318,3 +318,17 @@ def test_an_internal_error_in_one_file_does_not_stop_the_others(tmp_path, monkey
     assert result.exit_code == 3
     assert "b.yaml:1:1: error: internal error: RuntimeError: boom" in result.stderr
     assert result.stdout.endswith("0 passed, 1 failed\n")
+
+
+def test_a_term_left_out_of_a_sum():
+    result = solve(loads(NET))
+    w2, b2, a1 = result.layers[1].weights.value, result.layers[1].bias.value, result.layers[0].act[0]
+    z = w2[1] @ a1 + b2[1] - w2[1, 2] * a1[2]  # z^(2)_2 by hand without its third term
+    assert "term left out of the sum for z^(2)_2: the one with w^(2)_23" in _diagnosis(NET, "z^(2)_2", z)
+
+
+def test_a_term_left_out_of_a_graph_node():
+    text = ("graph:\n  inputs: {x: 2}\n  params: {w: 3}\n  nodes:\n    h: w * x + x * x + w\n    y: h * h\n")
+    # dL/dw = 2h (x + 1) with h = 6 + 4 + 3 = 13; without the x * x term, h = 9: 2 · 9 · 3 = 54, by hand
+    reason = verdict(text, "dL/dw", "54").reason
+    assert reason == "a term left out of h = w * x + x * x + w: x * x"
