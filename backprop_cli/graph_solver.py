@@ -133,11 +133,7 @@ def _run(problem: GraphProblem, params: dict[str, np.ndarray], work: HandWork | 
     l2 = problem.training.l2
     penalty = None
     if l2 is not None and l2.strength and params:
-        squares = [apply("sum", apply("mul", env[n], env[n])) for n in params]
-        total = squares[0]
-        for square in squares[1:]:
-            total = apply("add", total, square)
-        penalty = apply("mul", total, constant(l2.strength), rounder=rounder)
+        penalty = losses.penalty([losses.sum_of_squares(env[n]) for n in params], l2.strength, rounder)
         root = apply("add", root, penalty)
     if work and work.before_backward:
         work.before_backward(env)

@@ -42,6 +42,22 @@ def build(loss: Loss, prediction: Node, targets: np.ndarray, from_logits: bool =
     return LossNodes(total, per_sample)
 
 
+def penalty(squares: list[Node], strength: float, rounder=None) -> Node:
+    """The L2 penalty: ``strength`` times the sum of the given sums of squares."""
+    total = squares[0]
+    for square in squares[1:]:
+        total = apply("add", total, square)
+    return apply("mul", total, constant(strength), rounder=rounder)
+
+
+def sum_of_squares(node: Node, keep=None) -> Node:
+    """Σ v² over a node's entries (only where ``keep`` is true, when given)."""
+    square = apply("mul", node, node)
+    if keep is not None:
+        square = apply("mul", square, constant(np.asarray(keep, dtype=float)))
+    return apply("sum", square)
+
+
 def fraction(value: float) -> str:
     """A factor as a short fraction where it is one (0.5 -> '1/2'), else as a number."""
     from fractions import Fraction  # only when printing a factor: keeps start-up cheap

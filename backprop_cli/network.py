@@ -173,19 +173,12 @@ def _penalty(problem: Problem, layers: list[LayerNodes], shared: Node, rounder) 
     squares, penalised = [], set()
     for spec, nodes in zip(problem.network.layers, layers):
         folded = None if l2.include_bias else bias_part(spec.weights, problem.network)
-        square = apply("mul", nodes.weights, nodes.weights)
-        if folded is not None:
-            square = apply("mul", square, constant((~folded).astype(float)))
-        squares.append(apply("sum", square))
+        squares.append(losses.sum_of_squares(nodes.weights, None if folded is None else ~folded))
         penalised |= {name for position, name in spec.weights.shared.items()
                       if folded is None or not folded[position]}
         if spec.bias is not None and l2.include_bias:
-            squares.append(apply("sum", apply("mul", nodes.bias, nodes.bias)))
+            squares.append(losses.sum_of_squares(nodes.bias))
             penalised |= set(spec.bias.shared.values())
     if penalised:
-        mask = np.array([p.name in penalised for p in problem.shared], dtype=float)
-        squares.append(apply("sum", apply("mul", apply("mul", shared, shared), constant(mask))))
-    total = squares[0]
-    for square in squares[1:]:
-        total = apply("add", total, square)
-    return apply("mul", total, constant(l2.strength), rounder=rounder)
+        squares.append(losses.sum_of_squares(shared, [p.name in penalised for p in problem.shared]))
+    return losses.penalty(squares, l2.strength, rounder)

@@ -332,3 +332,12 @@ def test_a_term_left_out_of_a_graph_node():
     # dL/dw = 2h (x + 1) with h = 6 + 4 + 3 = 13; without the x * x term, h = 9: 2 · 9 · 3 = 54, by hand
     reason = verdict(text, "dL/dw", "54").reason
     assert reason == "a term left out of h = w * x + x * x + w: x * x"
+
+
+def test_round_on_the_command_line_overrides_the_file(tmp_path):
+    text = ("network: {inputs: 1, layers: [{units: 1, activation: tanh, weights: 0.37},"
+            " {units: 1, weights: 1.3}]}\ninput: 0.5\ntarget: 0\nloss: squared_error\n"
+            "check: {round: 6}\nexpected:\n  dL/dw^(2)_11: 0.08\n")
+    path = _write(tmp_path, "p.yaml", text)
+    assert CliRunner().invoke(cli.main, ["check", str(path), "--round", "2"]).exit_code == 0
+    assert CliRunner().invoke(cli.main, ["check", str(path)]).exit_code == 1

@@ -46,6 +46,39 @@ FORMULAS = {  # one formula per op of the formula language, on x (vector of 4) a
 }
 
 
+def _softmax(m):
+    e = np.exp(m - m.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _sigmoid(m):
+    return 1 / (1 + np.exp(-m))
+
+
+NUMPY = {  # the same formulas written directly in NumPy: the forward values to compare with
+    "add": lambda x, M: x + M, "sub": lambda x, M: M - x, "mul": lambda x, M: x * M,
+    "div": lambda x, M: M / (x * x + 1), "pow": lambda x, M: (x * x + 1) ** 1.5, "neg": lambda x, M: -x,
+    "matmul": lambda x, M: M @ x, "dot": lambda x, M: x @ x, "transpose": lambda x, M: M.T @ M[:, 0],
+    "exp": lambda x, M: np.exp(x), "log": lambda x, M: np.log(x * x + 1), "sqrt": lambda x, M: np.sqrt(x * x + 1),
+    "abs": lambda x, M: np.abs(x), "sum": lambda x, M: M.sum(axis=0), "mean": lambda x, M: M.mean(),
+    "max": lambda x, M: M.max(axis=1), "min": lambda x, M: x.min(), "maximum": lambda x, M: np.maximum(x, M[1]),
+    "minimum": lambda x, M: np.minimum(np.minimum(M[0], x), 0.5),
+    "concat": lambda x, M: np.concatenate([x, M[1], x]), "index": lambda x, M: x[[2, 0, 3, 1]] * x[1:3][0],
+    "stack": lambda x, M: np.array([x[0] * x[1], x.sum(), 2.0]), "identity": lambda x, M: M,
+    "sigmoid": lambda x, M: _sigmoid(M), "tanh": lambda x, M: np.tanh(M), "relu": lambda x, M: np.maximum(M, 0),
+    "softplus": lambda x, M: np.log1p(np.exp(M)), "elu": lambda x, M: np.where(M > 0, M, np.expm1(M)),
+    "softmax": lambda x, M: _softmax(M), "leaky_relu": lambda x, M: np.where(M > 0, M, 0.2 * M),
+}
+
+
+@pytest.mark.parametrize("op", sorted(FORMULAS))
+def test_formula_values_match_numpy_written_directly(op):
+    x = np.array([0.7, -1.3, 0.4, 1.9])
+    m = np.array([[0.5, -0.2, 1.1, -0.8], [-1.4, 0.9, 0.3, 0.6]])
+    problem = loads(graph({"x": x.tolist(), "M": m.tolist()}, {"out": FORMULAS[op], "total": "sum(out)"}))
+    np.testing.assert_allclose(solve(problem).nodes[0].value, NUMPY[op](x, m), rtol=1e-14, atol=1e-15)
+
+
 def test_every_function_of_the_formula_language_has_a_case():
     assert set(FUNCTIONS) - {"dot"} <= set(FORMULAS) | {"max", "min"} and "dot" in FORMULAS
     assert {"max", "min", "maximum", "minimum", "matmul", "stack", "index"} <= set(FORMULAS)
