@@ -171,7 +171,7 @@ def solve_graph(problem: GraphProblem, work: HandWork | None = None) -> GraphRes
         result.final = current
         result.final_loss = float(_run(problem, current)[1].value)
     if work is None:
-        result.warnings = [f"node '{v.name}' has non-finite values" for v in nodes
+        result.warnings = [f"'{v.name}' has non-finite values or gradients" for v in [*inputs, *nodes, *shared]
                            if not (np.isfinite(v.value).all() and np.isfinite(v.grad).all())]
     return result
 

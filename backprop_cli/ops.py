@@ -91,7 +91,7 @@ defop("div", np.divide,
       lambda g, out, a, b: unbroadcast(-g * a / (b * b), np.shape(b)))
 defop("neg", np.negative, lambda g, out, a: -g)
 defop("pow", np.power,
-      lambda g, out, a, b: unbroadcast(g * b * np.power(a, b - 1), np.shape(a)),
+      lambda g, out, a, b: unbroadcast(g * np.where(b == 0, 0.0, b * np.power(a, b - 1)), np.shape(a)),
       lambda g, out, a, b: unbroadcast(g * out * np.log(np.where(a > 0, a, 1.0)), np.shape(b)))
 defop("matmul", np.matmul,
       lambda g, out, a, b: g @ np.swapaxes(b, -1, -2) if np.ndim(b) > 1 else np.multiply.outer(g, b),

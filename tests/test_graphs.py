@@ -262,3 +262,10 @@ def test_large_values_are_summarised_in_tables():
     from backprop_cli.render import graph_report, text as plain
     result = solve(loads(graph({"x": list(range(100))}, {"y": "sum(x * x)"})))
     assert "100 values: 0, 1, 2, 3, … (--format json has all)" in plain.render(graph_report.build(result))
+
+
+def test_power_zero_at_zero_has_a_zero_gradient_and_non_finite_values_are_warned():
+    result = solve(loads(graph({"x": 0.0}, {"y": "x ** 0 + x"})))
+    assert result.inputs[0].grad == 1.0 and result.warnings == []
+    broken = solve(loads(graph({"x": 0.0}, {"y": "log(x)"})))
+    assert broken.warnings == ["'x' has non-finite values or gradients", "'y' has non-finite values or gradients"]
