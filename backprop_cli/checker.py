@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import mistakes
+from .variants import Variants, can_carry
 from .address import lookup
 from .expected import Answer
 from .problem import Problem
@@ -52,19 +53,6 @@ class FileCheck:
         return len(self.verdicts) - self.passed
 
 
-def matches(answer: Answer, value: np.ndarray) -> bool:
-    """True when every written element is within its tolerance of ``value`` (null matches absent)."""
-    value = np.asarray(value, dtype=float)
-    if value.shape != answer.written.shape:
-        return False
-    written_absent, absent = np.isnan(answer.written), np.isnan(value)
-    if (written_absent != absent).any():
-        return False
-    present = ~absent
-    limits = answer.limits(value)
-    return bool(np.all(np.abs(answer.written[present] - value[present]) <= limits[present]))
-
-
 def check(problem: Problem, rounding: int | None = None) -> FileCheck:
     """Check every expected answer of a problem.
 
@@ -73,15 +61,15 @@ def check(problem: Problem, rounding: int | None = None) -> FileCheck:
     """
     result = solve(problem)
     report = FileCheck(problem, result)
-    variants = mistakes.Variants(problem, result)
+    variants = Variants(problem, result)
     if rounding is None and problem.check is not None:
         rounding = problem.check.rounding
     verdicts: dict[int, Verdict] = {}
     for answer in sorted(problem.expected, key=lambda a: a.address.stage):
         exact = lookup(answer.address, result)
         earlier = [verdicts[id(a)] for a in problem.expected if id(a) in verdicts
-                   and a.address.stage < answer.address.stage and mistakes.can_carry(a.address)]
-        if matches(answer, exact):
+                   and a.address.stage < answer.address.stage and can_carry(a.address)]
+        if answer.matches(exact):
             verdict = Verdict(answer, exact, "correct")
         else:
             verdict = _judge(answer, exact, earlier, variants, rounding)
@@ -90,7 +78,7 @@ def check(problem: Problem, rounding: int | None = None) -> FileCheck:
     return report
 
 
-def _judge(answer: Answer, exact: np.ndarray, earlier: list[Verdict], variants: mistakes.Variants,
+def _judge(answer: Answer, exact: np.ndarray, earlier: list[Verdict], variants: Variants,
            rounding: int | None) -> Verdict:
     """Rounding drift, then an error carried forward, then the usual mistake that explains it."""
     passing = [v.answer for v in earlier if v.passed]
@@ -98,18 +86,18 @@ def _judge(answer: Answer, exact: np.ndarray, earlier: list[Verdict], variants: 
     digits = _rounding_candidates(answer, variants.problem, rounding)
     for places in digits:
         value = lookup(answer.address, variants.rounded(places))
-        if matches(answer, value):
+        if answer.matches(value):
             return Verdict(answer, exact, "drift", f"right when every step is rounded to {places} decimals", value)
     if passing:
         for places in [None, *digits]:
             value = lookup(answer.address, variants.carried(passing, places))
-            if matches(answer, value):
+            if answer.matches(value):
                 how = "" if places is None else f", every step rounded to {places} decimals"
                 return Verdict(answer, exact, "drift", f"right from the rounded values written before it{how}",
                                value)
     for sources in [[w] for w in wrong] + ([wrong] if len(wrong) > 1 else []):
         value = lookup(answer.address, variants.carried(passing + sources))
-        if matches(answer, value):
+        if answer.matches(value):
             names = ", ".join(w.address.text for w in sources)
             return Verdict(answer, exact, "follows",
                            f"follows from your value{'s' if len(sources) > 1 else ''} of {names}", value)

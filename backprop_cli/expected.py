@@ -47,6 +47,16 @@ class Answer:
     line: int
     column: int
 
+    def matches(self, value: np.ndarray) -> bool:
+        """True when every written element is within its tolerance of ``value`` (null matches absent)."""
+        value = np.asarray(value, dtype=float)
+        if value.shape != self.written.shape:
+            return False
+        if (np.isnan(self.written) != np.isnan(value)).any():
+            return False
+        present = ~np.isnan(value)
+        return bool(np.all(np.abs(self.written[present] - value[present]) <= self.limits(value)[present]))
+
     def limits(self, exact: np.ndarray) -> np.ndarray:
         """How far from the exact value each written element may be and still count as right."""
         t = self.tolerance

@@ -14,7 +14,7 @@ from . import formula
 from .fields import Fields, as_number
 from .graph import parameter
 from .graph_solver import ShapeError, evaluate
-from .problem import MAX_VALUES, FormulaNode, GraphProblem
+from .problem import MAX_VALUES, FormulaNode
 from .source import Node
 
 GRAPH_KEYS = ("inputs", "params", "nodes", "output")
