@@ -15,6 +15,7 @@ from backprop_cli.address import AddressError, lookup, parse
 from backprop_cli.checker import check
 from backprop_cli.errors import ProblemError
 from backprop_cli.expected import written_decimals
+from conftest import PROBLEMS
 
 NET = """
 network:
@@ -341,3 +342,13 @@ def test_round_on_the_command_line_overrides_the_file(tmp_path):
     path = _write(tmp_path, "p.yaml", text)
     assert CliRunner().invoke(cli.main, ["check", str(path), "--round", "2"]).exit_code == 0
     assert CliRunner().invoke(cli.main, ["check", str(path)]).exit_code == 1
+
+
+def test_per_sample_answers_follow_the_file_layout():
+    """Ŷ = W X with the samples as columns, worked by hand: [[1.5, 1.1], [1.2, 0]]."""
+    base = (PROBLEMS / "seeds" / "dl-hw3-q1b.yaml").read_text(encoding="utf-8").split("expected:")[0]
+    answers = "expected:\n  a^(1): [[1.5, 1.1], [1.2, 0.0]]\n  z^(1)_{1,2}: 1.1\n  a^(1)_21: 1.2\n"
+    verdicts = check(loads(base + answers)).verdicts
+    assert [v.status for v in verdicts] == ["correct"] * 3
+    transposed = check(loads(base + "expected:\n  a^(1): [[1.5, 1.2], [1.1, 0.0]]\n")).verdicts[0]
+    assert transposed.status == "wrong" and transposed.reason == "transposed"
