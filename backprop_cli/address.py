@@ -110,7 +110,7 @@ def parse_graph(text: str, problem) -> Address:
 
 def parse(text: str, problem: Problem) -> Address:
     """Resolve an address against a problem, or raise AddressError saying what was expected."""
-    if not isinstance(problem, Problem):
+    if problem.is_graph:
         return parse_graph(text, problem)
     whole = _WHOLE.fullmatch(text.strip())
     if whole and whole["body"] in {p.name for p in problem.shared}:  # names such as bias_hidden
@@ -188,7 +188,7 @@ def _kind(base: str, gradient: bool, updated: bool, layer: int, text: str) -> st
 
 def shape_of(kind: str, layer: int, problem: Problem, name: str = "") -> tuple[int, ...]:
     """Shape of the array an address of this kind yields (per-sample kinds in the file's layout)."""
-    if not isinstance(problem, Problem):
+    if problem.is_graph:
         if kind == "loss":
             return ()
         if kind.startswith("node"):
@@ -243,7 +243,7 @@ def lookup(address: Address, result) -> np.ndarray:
     """The value an address names in a result, as a float array (NaN where an entry is absent)."""
     problem = result.problem
     kind = address.kind
-    if kind.startswith(("node", "input_grad")) or (kind == "input" and not isinstance(problem, Problem)):
+    if kind.startswith(("node", "input_grad")) or (kind == "input" and problem.is_graph):
         items = result.nodes if kind.startswith("node") else result.inputs
         item = next(v for v in items if v.name == address.name)
         values = item.grad if kind.endswith("_grad") else item.value

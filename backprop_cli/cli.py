@@ -96,7 +96,7 @@ def run(file: str, output_format: str, precision: int, colour: bool | None) -> N
         from .render import json as json_render
         click.echo(json_render.render(result), nl=False)
         return
-    if hasattr(result, "layers"):
+    if not result.problem.is_graph:
         from .render import report
         print_reports([report.build(result, precision)], colour)
     else:

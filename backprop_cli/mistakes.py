@@ -128,7 +128,7 @@ def _mistakes(answer: Answer, result: Result, variants: Variants, digits: int | 
     if loss_scaled:
         yield "off by a factor 2 (the loss's 1/2 dropped, or the 2 from the square forgotten)", 2 * exact
         yield "off by a factor 1/2 (a 1/2 in the loss that is not there)", exact / 2
-        samples, outputs = problem.targets.shape if isinstance(problem, Problem) else (1, _size(problem.target))
+        samples, outputs = problem.targets.shape if not problem.is_graph else (1, _size(problem.target))
         for count, what in ((samples, "samples"), (outputs, "outputs")):
             if count > 2:
                 yield f"off by a factor {count}: sum and mean over the {what} confused", exact * count
@@ -137,16 +137,16 @@ def _mistakes(answer: Answer, result: Result, variants: Variants, digits: int | 
             yield "log base 10 used instead of the natural log", exact / math.log(10)
     yield from _transposed(answer, exact, result)
     yield from _other_elements(answer, result, problem)
-    if variable and not isinstance(problem, Problem) and kind not in ("input", "shared"):
+    if variable and problem.is_graph and kind not in ("input", "shared"):
         for name, position, reason in variants.graph_terms():
             yield reason, lookup(address, variants.without_graph_term(name, position))
-    if kind in GRADIENTS and variable and not isinstance(problem, Problem):
+    if kind in GRADIENTS and variable and problem.is_graph:
         for position, reason in variants.shared_edges():
             yield reason, lookup(address, variants.without_edge(position))
-    if variable and isinstance(problem, Problem) and kind not in ("input", "weights", "bias", "shared"):
+    if variable and not problem.is_graph and kind not in ("input", "weights", "bias", "shared"):
         for layer, position, reason in variants.terms():
             yield reason, lookup(address, variants.without_term(layer, position, digits))
-    if kind in LAYERED and variable and isinstance(problem, Problem):
+    if kind in LAYERED and variable and not problem.is_graph:
         yield ("derivative taken at the activation a instead of the pre-activation z",
                lookup(address, variants.derivative_at("act", digits)))
         yield ("derivative written in terms of a but evaluated at z",
@@ -212,7 +212,7 @@ def _other_elements(answer: Answer, result: Result, problem: Problem):
             if position != address.index:
                 where = ",".join(str(p + 1) for p in position)
                 yield f"index mix-up: the value of element ({where})", whole[position]
-    if not isinstance(problem, Problem) or address.kind.startswith("shared"):
+    if problem.is_graph or address.kind.startswith("shared"):
         return
     layers = len(problem.network.layers)
     for layer in range(1, layers + 1):

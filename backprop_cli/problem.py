@@ -135,6 +135,8 @@ NOTATIONS = {
 class Problem:
     """Everything needed to work a layered-network problem."""
 
+    is_graph = False  # class attribute: the kind of problem, for the few places that differ
+
     source: str
     title: str
     network: Network
@@ -164,6 +166,8 @@ class FormulaNode:
 @dataclass(eq=False)
 class GraphProblem:
     """A computation graph written as formulas: inputs, parameters, nodes, and what flows back."""
+
+    is_graph = True
 
     source: str
     title: str

@@ -118,7 +118,7 @@ def solve(problem: Problem, work: HandWork | None = None) -> Result:
     With ``work``, only the first step is taken, done the way ``work`` describes. A computation graph
     (``graph:``) is worked by ``graph_solver.solve_graph``.
     """
-    if not isinstance(problem, Problem):
+    if problem.is_graph:
         from .graph_solver import solve_graph
         return solve_graph(problem, work)
     params = Parameters.initial(problem)

@@ -185,7 +185,7 @@ class Variants:
 
 def _size_of(result) -> int:
     """How many values one run holds."""
-    if hasattr(result, "layers"):
+    if not result.problem.is_graph:
         return sum(layer.pre.size + layer.weights.value.size for layer in result.layers)
     return sum(value.value.size for value in result.nodes)
 
@@ -213,7 +213,7 @@ def _substitute(values: np.ndarray, answer: Answer, problem: Problem, rows: bool
     values = np.array(values, dtype=float, copy=True)
     written = answer.written
     address = answer.address
-    if address.kind == "shared_grad" and isinstance(problem, Problem):
+    if address.kind == "shared_grad" and not problem.is_graph:
         values[[p.name for p in problem.shared].index(address.name)] = written
         return values
     if rows:

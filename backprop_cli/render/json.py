@@ -152,7 +152,7 @@ def graph_document(result) -> dict[str, Any]:
 
 def render(result: Result) -> str:
     """The JSON text, ending with a newline; indented unless the network is large."""
-    if not hasattr(result, "layers"):
+    if result.problem.is_graph:
         return json.dumps(graph_document(result), indent=2, ensure_ascii=False) + "\n"
     size = sum(layer.pre.size + layer.weights.value.size for layer in result.layers)
     indent = 2 if size <= INDENT_LIMIT else None
