@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 
-@dataclass(frozen=True, order=True)
-class Diagnostic:
-    """One problem found in an input file, with its 1-based source position."""
+class Diagnostic(NamedTuple):
+    """One problem found in an input file, with its 1-based source position (sorts by position)."""
 
     file: str
     line: int

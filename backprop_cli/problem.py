@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 
@@ -14,8 +14,7 @@ Orientation = Literal["out_in", "in_out"]
 Reduction = Literal["sum", "mean"]
 
 
-@dataclass(frozen=True)
-class Activation:
+class Activation(NamedTuple):
     """An activation function by registry name, with its attributes (slope, alpha)."""
 
     name: str
@@ -74,8 +73,7 @@ class Network:
     folded_bias: bool = False
 
 
-@dataclass(eq=False)
-class SharedParameter:
+class SharedParameter(NamedTuple):
     """A named scalar parameter that may be used in several places."""
 
     name: str
@@ -83,8 +81,7 @@ class SharedParameter:
     frozen: bool = False
 
 
-@dataclass(eq=False)
-class Loss:
+class Loss(NamedTuple):
     """Loss kind with its scale and reductions over outputs and over samples."""
 
     kind: str  # squared_error | binary_cross_entropy | categorical_cross_entropy
@@ -93,16 +90,14 @@ class Loss:
     samples: Reduction = "sum"
 
 
-@dataclass(eq=False)
-class L2:
+class L2(NamedTuple):
     """An L2 penalty lambda * ||w||^2 added to the loss."""
 
     strength: float
     include_bias: bool = False
 
 
-@dataclass(eq=False)
-class Training:
+class Training(NamedTuple):
     """Gradient-descent settings."""
 
     learning_rate: float = 0.0
@@ -110,8 +105,7 @@ class Training:
     l2: L2 | None = None
 
 
-@dataclass(eq=False)
-class Notation:
+class Notation(NamedTuple):
     """The symbols a course uses for each quantity."""
 
     pre: str = "z"

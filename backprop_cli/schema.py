@@ -6,7 +6,6 @@ Every problem found in a file is collected and reported at once, sorted by posit
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 import numpy as np
 
@@ -150,7 +149,7 @@ class _Reader:
             preset = self.f.choice(keys["preset"], NOTATIONS, "notation")
             base = NOTATIONS.get(preset, base)
         symbols = {NOTATION_KEYS[k]: self.f.text(v, "a symbol") for k, v in keys.items() if k != "preset"}
-        return replace(base, **{k: v for k, v in symbols.items() if v})
+        return base._replace(**{k: v for k, v in symbols.items() if v})
 
     def shared_parameters(self, node: Node) -> None:
         for name, child in (self.f.keys(node, node.value if node.is_mapping else ()) or {}).items():

@@ -17,14 +17,14 @@ def _with_values(problem, weights, biases, shared):
     layers = tuple(replace(layer, weights=replace(layer.weights, values=w),
                            bias=None if layer.bias is None else replace(layer.bias, values=b))
                    for layer, w, b in zip(problem.network.layers, weights, biases))
-    named = tuple(replace(p, value=float(v)) for p, v in zip(problem.shared, shared))
+    named = tuple(p._replace(value=float(v)) for p, v in zip(problem.shared, shared))
     return replace(problem, network=replace(problem.network, layers=layers), shared=named)
 
 
 @pytest.mark.parametrize("name", ["examples/l2-steps.yaml", "mazur.yaml", "seeds/assignment4-q1.yaml"])
 def test_several_steps_repeat_one_reference_step(name):
     problem = load(str(PROBLEMS / name))
-    problem = replace(problem, training=replace(problem.training, steps=4))
+    problem = replace(problem, training=problem.training._replace(steps=4))
     result = solve(problem)
     rate = problem.training.learning_rate
     current = problem
