@@ -16,7 +16,7 @@ from . import losses
 from .formula import Expr
 from .graph import Node, apply, backward, constant, parameter
 from .problem import MAX_VALUES, GraphProblem
-from .solver import HandWork, LossResult, SharedResult
+from .solver import HandWork, LossResult, SharedResult, train_on
 
 
 class ShapeError(ValueError):
@@ -162,14 +162,10 @@ def solve_graph(problem: GraphProblem, work: HandWork | None = None) -> GraphRes
                           losses.formula(problem.loss, problem.target.size, 1, problem.notation.loss))
     result = GraphResult(problem, nodes, inputs, shared, loss)
     if work is None and result.trained:
-        result.history.append(float(root.value))
-        current = updated
-        for _ in range(problem.training.steps - 1):
-            env, root, _, _ = _run(problem, current)
-            result.history.append(float(root.value))
-            current = _update(problem, current, env)
-        result.final = current
-        result.final_loss = float(_run(problem, current)[1].value)
+        def step(params):
+            env, root, _, _ = _run(problem, params)
+            return float(root.value), _update(problem, params, env)
+        train_on(result, float(root.value), updated, step, lambda params: float(_run(problem, params)[1].value))
     if work is None:
         result.warnings = [f"'{v.name}' has non-finite values or gradients" for v in [*inputs, *nodes, *shared]
                            if not (np.isfinite(v.value).all() and np.isfinite(v.grad).all())]

@@ -128,16 +128,27 @@ def solve(problem: Problem, work: HandWork | None = None) -> Result:
     if work is not None:
         return result
     if result.trained:
-        result.history.append(result.loss.value)
-        params = updated
-        for _ in range(problem.training.steps - 1):
+        def step(params):
             compiled = _differentiate(problem, params)
-            result.history.append(float(compiled.objective.value))
-            params = _update(problem, params, compiled)
-        result.final = params
-        result.final_loss = float(forward(problem, params).objective.value)
+            return float(compiled.objective.value), _update(problem, params, compiled)
+        train_on(result, result.loss.value, updated, step,
+                 lambda params: float(forward(problem, params).objective.value))
     result.warnings.extend(_warnings(result))
     return result
+
+
+def train_on(result, first_loss: float, after_first, step: Callable, loss_at: Callable) -> None:
+    """The steps after the first one: the loss before each, the parameters and loss after the last.
+
+    ``step(params)`` returns (loss before, parameters after); ``loss_at(params)`` the loss there.
+    """
+    result.history.append(first_loss)
+    params = after_first
+    for _ in range(result.problem.training.steps - 1):
+        loss, params = step(params)
+        result.history.append(loss)
+    result.final = params
+    result.final_loss = loss_at(params)
 
 
 def _differentiate(problem: Problem, params: Parameters, work: HandWork | None = None) -> Compiled:
