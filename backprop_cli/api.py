@@ -1,9 +1,10 @@
-"""The public library API: load a problem, solve it."""
+"""The public library API: load a problem, solve it, check its answers."""
 
 from __future__ import annotations
 
 from .errors import ProblemError
-from .schema import load, loads
-from .solver import Result, solve
+from .read.files import load, loads
+from .solving.kinds import solve
+from .solving.results import GraphResult, Result
 
-__all__ = ["load", "loads", "solve", "Result", "ProblemError"]
+__all__ = ["load", "loads", "solve", "Result", "GraphResult", "ProblemError"]

@@ -96,12 +96,8 @@ def run(file: str, output_format: str, precision: int, colour: bool | None) -> N
         from .render import json as json_render
         click.echo(json_render.render(result), nl=False)
         return
-    if not result.problem.is_graph:
-        from .render import report
-        print_reports([report.build(result, precision)], colour)
-    else:
-        from .render import graph_report
-        print_reports([graph_report.build(result, precision)], colour)
+    from .render import layout
+    print_reports([layout.build(result, precision)], colour)
 
 
 @main.command()
@@ -122,7 +118,7 @@ def check(paths: tuple[str, ...], output_format: str, precision: int, colour: bo
     Example:
         backprop check problems/keys/ --junit report.xml
     """
-    from .batch import check_paths
+    from .checking.batch import check_paths
     run_ = check_paths(list(paths), rounding)
     for outcome in run_.outcomes:
         for diagnostic in outcome.diagnostics:

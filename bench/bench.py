@@ -17,11 +17,12 @@ Two figures, both measured in the same run:
 
 2. Engine: one SGD step of a 1024-2048-2048-10 MLP (tanh, tanh, identity output) on 1024 samples,
    loss L = 1/2 * mean over samples of the sum over outputs of (y_hat - y)^2, float64, learning rate
-   0.01. The engine's step is ``network.forward`` + ``graph.backward`` + ``solver._update`` (exactly
-   what ``solver.solve`` does for one step, without building the Result: no report copies, no
-   non-finite scan, no extra forward pass for the final loss). The baseline is a hand-written NumPy
+   0.01. The network is recorded on a tape once; the engine's step replays it with the current
+   parameters (``Interpreter.run``: forward and backward) and applies the update (exactly what
+   ``solving.layered.solve`` does for each training step). The baseline is a hand-written NumPy
    forward, backward and update. The updated parameters of both are compared with ``np.allclose``.
-   Goal: ratio <= 1.10. ``--solve`` also times the full ``solver.solve`` for context.
+   Goal: ratio <= 1.10. ``--solve`` also times the full ``solve`` (recording, the Result, the
+   non-finite scan) for context.
 
 Usage (from anywhere)::
 
@@ -117,7 +118,7 @@ def bench_startup(runs: int, warmup: int, bytecode: str) -> None:
 # -- engine --------------------------------------------------------------------------------------
 def make_problem(seed: int = 0):
     """The benchmark MLP as a Problem built in memory (Xavier-normal weights, small random biases)."""
-    from backprop_cli.problem import Activation, Entries, Layer, Loss, Network, Problem, Training
+    from backprop_cli.engine.model import Activation, Entries, Layer, Loss, Network, Problem, Training
 
     rng = np.random.default_rng(seed)
     layers = []
@@ -135,15 +136,12 @@ def make_problem(seed: int = 0):
                    training=Training(learning_rate=LEARNING_RATE))
 
 
-def engine_step(problem, params):
-    """Forward, backward and update through the library, as solve() does for each step."""
-    from backprop_cli.graph import backward
-    from backprop_cli.network import forward
-    from backprop_cli.solver import _update
+def engine_step(problem, program, interpreter, params):
+    """A replay of the recorded network (forward, backward) and the update, as solve() does each step."""
+    from backprop_cli.solving.layered import _update
 
-    compiled = forward(problem, params)
-    backward(compiled.objective)
-    return float(compiled.objective.value), _update(problem, params, compiled)
+    values, grads = interpreter.run(program.objective, program.leaves(params))
+    return float(values[program.objective]), _update(problem, params, program, grads, interpreter)
 
 
 def hand_step(x, y, weights, biases, rate):
@@ -174,21 +172,24 @@ def timed(function, *args):
 
 def bench_engine(repeats: int, warmup: int, with_solve: bool) -> None:
     """Median time of one SGD step through the engine against the hand-written NumPy step."""
-    from backprop_cli.network import Parameters
+    from backprop_cli.engine.network import Parameters, record
+    from backprop_cli.engine.tape import Interpreter
 
     problem = make_problem()
     params = Parameters.initial(problem)
+    program = record(problem)
+    interpreter = Interpreter(program.tape)
     x, y = problem.inputs, problem.targets
     engine_times, hand_times, solve_times = [], [], []
     for i in range(warmup + repeats):  # alternate, so noise falls on both alike
-        engine_time, (engine_loss, updated) = timed(engine_step, problem, params)
+        engine_time, (engine_loss, updated) = timed(engine_step, problem, program, interpreter, params)
         hand_time, (hand_loss, hand_w, hand_b) = timed(hand_step, x, y, params.weights, params.biases,
                                                         LEARNING_RATE)
         if i >= warmup:
             engine_times.append(engine_time)
             hand_times.append(hand_time)
     if with_solve:
-        from backprop_cli.solver import solve
+        from backprop_cli import solve
         for i in range(warmup + repeats):
             solve_time, _ = timed(solve, problem)
             if i >= warmup:
@@ -202,16 +203,16 @@ def bench_engine(repeats: int, warmup: int, with_solve: bool) -> None:
     shape = "-".join(map(str, SIZES))
     print(f"Engine: one SGD step, {shape} MLP (tanh, tanh, identity), {SAMPLES} samples, float64, "
           f"L = 1/2 mean_n sum_k (y_hat - y)^2, lr {LEARNING_RATE} ({repeats} repeats after {warmup} warm-up)")
-    print(f"  engine (network.forward + graph.backward + solver._update) : {engine * 1e3:8.1f} ms  "
+    print(f"  engine (a replay of the tape, forward and backward, + update): {engine * 1e3:8.1f} ms  "
           f"(min {min(engine_times) * 1e3:.1f})")
-    print(f"  hand-written NumPy                                        : {hand * 1e3:8.1f} ms  "
+    print(f"  hand-written NumPy                                          : {hand * 1e3:8.1f} ms  "
           f"(min {min(hand_times) * 1e3:.1f})")
     print(f"  ratio of medians {ratio:.3f}x  (goal <= {ENGINE_GOAL}x: "
           f"{'met' if ratio <= ENGINE_GOAL else 'NOT met'}); ratio of minima "
           f"{min(engine_times) / min(hand_times):.3f}x")
     if solve_times:
         solve_median = statistics.median(solve_times)
-        print(f"  for context, solver.solve (adds Result copies, non-finite scan, final-loss forward): "
+        print(f"  for context, solve (adds recording, the Result, the non-finite scan): "
               f"{solve_median * 1e3:.1f} ms = {solve_median / hand:.3f}x hand")
     print(f"  updated parameters agree (np.allclose): {agree}; max |engine - hand| = {worst:.3g}; "
           f"loss {engine_loss:.12g} vs {hand_loss:.12g}")
@@ -225,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=2, help="untimed runs before timing (2)")
     parser.add_argument("--bytecode", choices=("cache", "env"), default="cache",
                         help="startup children: private bytecode cache (default) or environment as is")
-    parser.add_argument("--solve", action="store_true", help="also time solver.solve on the MLP")
+    parser.add_argument("--solve", action="store_true", help="also time solve on the MLP")
     parser.add_argument("--skip-startup", action="store_true", help="do not run the startup benchmark")
     parser.add_argument("--skip-engine", action="store_true", help="do not run the engine benchmark")
     args = parser.parse_args(argv)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from backprop_cli.problem import Problem
-from backprop_cli.solver import Result
+from backprop_cli.engine.model import Problem
+from backprop_cli.solving.results import Result
 from reference import arguments, objective, reference
 from conftest import central_difference
 

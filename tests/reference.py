@@ -14,7 +14,7 @@ import autograd.numpy as anp
 import numpy as np
 from autograd import grad
 
-from backprop_cli.problem import Entries, Problem
+from backprop_cli.engine.model import Entries, Problem
 
 
 def _sigmoid(z):

@@ -11,10 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from backprop_cli import cli, loads, solve
-from backprop_cli.address import AddressError, lookup, parse
-from backprop_cli.checker import check
+from backprop_cli.read.addresses import AddressError
+from backprop_cli.solving.kinds import lookup, resolve
+from backprop_cli.checking.verdicts import check
 from backprop_cli.errors import ProblemError
-from backprop_cli.expected import written_decimals
+from backprop_cli.read.answers import written_decimals
 from conftest import PROBLEMS
 
 NET = """
@@ -57,7 +58,7 @@ def verdict(base: str, address: str, value, extra: str = ""):
 
 def exact(base: str, address: str) -> np.ndarray:
     problem = loads(base)
-    return lookup(parse(address, problem), solve(problem))
+    return lookup(resolve(address, problem), solve(problem))
 
 
 # -- tolerance and verdicts --------------------------------------------------------------------------------
@@ -225,16 +226,16 @@ def test_nothing_usual_is_said_when_nothing_fits():
 def test_bad_addresses_say_what_was_expected(address, message):
     problem = loads(NET)
     with pytest.raises(AddressError) as error:
-        parse(address, problem)
+        resolve(address, problem)
     assert message in str(error.value) + error.value.hint
 
 
 def test_addresses_follow_the_notation_and_the_file_layout():
     lfd = loads(NET.replace("network:", "notation: lfd\nnetwork:"))
-    assert parse("s^(1)_2", lfd).kind == "pre" and parse("x^(2)", lfd).kind == "act"
-    assert parse("de/dw^(2)_11", lfd).kind == "weights_grad"
-    assert parse("x^(0)", lfd).kind == "input"
-    assert parse("ŷ", lfd).layer == 2 and parse("y_hat", lfd).layer == 2
+    assert resolve("s^(1)_2", lfd).kind == "pre" and resolve("x^(2)", lfd).kind == "act"
+    assert resolve("de/dw^(2)_11", lfd).kind == "weights_grad"
+    assert resolve("x^(0)", lfd).kind == "input"
+    assert resolve("ŷ", lfd).layer == 2 and resolve("y_hat", lfd).layer == 2
 
 
 def test_an_invalid_expected_section_is_reported_with_positions():
@@ -287,12 +288,12 @@ def test_check_reports_invalid_files_and_exits_2(tmp_path):
 
 def test_names_with_underscores_and_the_input_symbol_can_be_addressed():
     problem = loads(NET.replace("bias: [0.1, 0.2, 0.3]}", "bias: {shared: 0.1}}"))
-    assert parse("bias_hidden", problem).kind == "shared"
-    assert parse("dL/dbias_hidden", problem).kind == "shared_grad"
-    assert parse("x^(0)", problem).kind == "input" and parse("x_2", problem).index == (1,)
+    assert resolve("bias_hidden", problem).kind == "shared"
+    assert resolve("dL/dbias_hidden", problem).kind == "shared_grad"
+    assert resolve("x^(0)", problem).kind == "input" and resolve("x_2", problem).index == (1,)
     g = loads(graph_text := "graph:\n  inputs: {a_1: [1, 2]}\n  nodes: {h_2: sum(a_1 * a_1)}\n")
-    assert parse("a_1", g).kind == "input" and parse("a_1_2", g).index == (1,)
-    assert parse("dL/da_1", g).kind == "input_grad" and parse("h_2", g).kind == "node"
+    assert resolve("a_1", g).kind == "input" and resolve("a_1_2", g).index == (1,)
+    assert resolve("dL/da_1", g).kind == "input_grad" and resolve("h_2", g).kind == "node"
     assert graph_text
 
 
@@ -307,7 +308,7 @@ def test_an_unwritable_junit_file_is_an_input_error(tmp_path):
 def test_an_internal_error_in_one_file_does_not_stop_the_others(tmp_path, monkeypatch):
     _write(tmp_path, "a.yaml", NET + "expected:\n  L: 1\n")
     _write(tmp_path, "b.yaml", NET.replace("0.5, 0.2", "0.5, 0.3") + "expected:\n  L: 1\n")
-    import backprop_cli.batch as batch
+    import backprop_cli.checking.batch as batch
     real = batch.check
 
     def flaky(problem, rounding=None):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from backprop_cli import source
+from backprop_cli.read import yaml_tree as source
 from backprop_cli.cli import main
 from conftest import PROBLEMS
 

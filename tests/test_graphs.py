@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from backprop_cli import cli, load, loads, solve
 from backprop_cli.errors import ProblemError
-from backprop_cli.formula import FUNCTIONS
+from backprop_cli.engine.formula import FUNCTIONS
 from conftest import PROBLEMS, central_difference
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backprop_cli.ops import OPS
+from backprop_cli.engine.ops import OPS
 from conftest import central_difference
 
 # Inputs for each op, chosen away from kinks and outside each function's forbidden domain.
@@ -22,6 +22,8 @@ CASES = {
     "sum": lambda r: [r.normal(size=(3, 4))],
     "mean": lambda r: [r.normal(size=(3, 4))],
     "take": lambda r: [r.normal(size=(5,))],
+    "mask": lambda r: [r.normal(size=(3, 4))],
+    "assemble": lambda r: [r.normal(size=(2, 3)), r.normal(size=(2,))],
     "concat": lambda r: [r.normal(size=(2, 3)), r.normal(size=(2, 2))],
     "index": lambda r: [r.normal(size=(3, 4))],
     "stack": lambda r: [r.normal(size=(3,)), r.normal(size=(3,))],
@@ -53,6 +55,11 @@ ATTRS = {
     "mean": [{"axis": None}, {"axis": 1}],
     "take": [{"index": np.array([[4, 0], [0, 2]])}, {"index": np.array([2, 4, 3, 0, 1])}],
     "concat": [{"axis": 1}],
+    "mask": [{"keep": np.array([1.0, 0.0, 1.0, 1.0])}],
+    # a weight matrix using shared scalar 0 at (0, 1) and (1, 2), scalar 1 at (1, 0), its own entry
+    # at (0, 0) and no connection at (0, 2)
+    "assemble": [{"keep": np.array([[1.0, 0, 0], [0, 1.0, 0]]), "index": np.array([[0, 0, 0], [1, 0, 0]]),
+                  "where": np.array([[0, 1.0, 0], [1.0, 0, 1.0]])}],
     "index": [{"key": (1, slice(0, 3))}, {"key": (np.array([2, 0, 2]),)}, {"key": (slice(None), 2)}],
     "reshape": [{"shape": (3, 2)}, {"shape": (6,)}],
     "max": [{"axis": None}, {"axis": 0}, {"axis": 1}],

@@ -6,7 +6,7 @@ import pytest
 
 from backprop_cli import load, solve
 from agreement import assert_agrees, assert_graph_agrees, assert_reference_matches_differences
-from backprop_cli.problem import GraphProblem
+from backprop_cli.engine.model import GraphProblem
 from conftest import PROBLEMS
 
 FILES = sorted(PROBLEMS.rglob("*.yaml"))

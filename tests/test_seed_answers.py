@@ -30,8 +30,9 @@ import yaml
 from click.testing import CliRunner
 
 import independent_seeds as hand
-from backprop_cli import cli, load, source
-from backprop_cli.checker import check
+from backprop_cli import cli, load
+from backprop_cli.read import yaml_tree as source
+from backprop_cli.checking.verdicts import check
 from conftest import PROBLEMS, ROOT
 
 SEEDS, KEYS = PROBLEMS / "seeds", PROBLEMS / "keys"

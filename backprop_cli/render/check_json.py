@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..batch import Run
-from ..checker import Verdict
+from ..checking.batch import Run
+from ..checking.verdicts import Verdict
 from .json import array
 
 SCHEMA = "backprop-cli/check"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..graph_solver import GraphResult
+from ..solving.results import GraphResult
 from .report import Report, Table, history_table, shared_table, values
 
 

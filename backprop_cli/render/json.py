@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ..network import Parameters, used_values
-from ..solver import ParamResult, Result
+from ..engine.network import Parameters, used_values
+from ..solving.results import ParamResult, Result
 
 SCHEMA = "backprop-cli/result"
 VERSION = 1
@@ -150,10 +150,11 @@ def graph_document(result) -> dict[str, Any]:
     return doc
 
 
-def render(result: Result) -> str:
-    """The JSON text, ending with a newline; indented unless the network is large."""
-    if result.problem.is_graph:
-        return json.dumps(graph_document(result), indent=2, ensure_ascii=False) + "\n"
-    size = sum(layer.pre.size + layer.weights.value.size for layer in result.layers)
-    indent = 2 if size <= INDENT_LIMIT else None
-    return json.dumps(document(result), indent=indent, ensure_ascii=False) + "\n"
+DOCUMENTS = {"layered": document, "graph": graph_document}  # kind of problem -> its document
+
+
+def render(result) -> str:
+    """The JSON text, ending with a newline; indented unless the result is large."""
+    from ..solving.kinds import kind_of
+    indent = 2 if kind_of(result.problem).size(result) <= INDENT_LIMIT else None
+    return json.dumps(DOCUMENTS[result.problem.kind](result), indent=indent, ensure_ascii=False) + "\n"

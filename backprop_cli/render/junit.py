@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from ..batch import Run
+from ..checking.batch import Run
 from .json import array
 
 

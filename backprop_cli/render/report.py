@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..network import used_values
-from ..problem import Layer, Notation, Problem
-from ..solver import LayerResult, Result
+from ..engine.network import used_values
+from ..engine.model import Layer, Notation, Problem
+from ..solving.results import LayerResult, Result
 
 MAX_SAMPLES = 8
 MAX_UNITS = 32

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..batch import Run
-from ..checker import Verdict
+from ..checking.batch import Run
+from ..checking.verdicts import Verdict
 from .report import Report, Table, values
 
 MARKS = {"correct": "✓ correct", "drift": "≈ rounding drift", "follows": "→ follows", "wrong": "✗ wrong"}

@@ -92,7 +92,7 @@ def _build(node: ast.AST, known: _Names, used: set[str]) -> Expr:
             raise FormulaError(f"expected a name defined before this formula, found '{node.id}', defined "
                                "after it (nodes are computed in the order written; a cycle?)", offset)
         if node.id not in known:
-            from .errors import did_you_mean
+            from ..errors import did_you_mean
             raise FormulaError(f"expected a name defined before this formula, found '{node.id}'", offset,
                                did_you_mean(node.id, known))
         used.add(node.id)
@@ -120,7 +120,7 @@ def _call(node: ast.Call, known: _Names, used: set[str]) -> Expr:
         raise FormulaError("expected a function name such as sigmoid or sum, found an expression", offset)
     name = node.func.id
     if name not in FUNCTIONS:
-        from .errors import did_you_mean
+        from ..errors import did_you_mean
         raise FormulaError(f"expected a function ({', '.join(FUNCTIONS)}), found '{name}'", offset,
                            did_you_mean(name, FUNCTIONS))
     op, arity = FUNCTIONS[name]

@@ -1,4 +1,8 @@
-"""Descriptions of a problem, as the schema validated it; nothing changes them afterwards."""
+"""Descriptions of a problem, as the reader validated them; nothing changes them afterwards.
+
+Two kinds exist: a layered network (``Problem``) and a computation graph (``GraphProblem``); each names
+its kind in ``kind``, which selects how it is compiled, solved, addressed and shown.
+"""
 
 from __future__ import annotations
 
@@ -129,7 +133,7 @@ NOTATIONS = {
 class Problem:
     """Everything needed to work a layered-network problem."""
 
-    is_graph = False  # class attribute: the kind of problem, for the few places that differ
+    kind = "layered"
 
     source: str
     title: str
@@ -141,8 +145,8 @@ class Problem:
     notation: Notation = Notation()
     shared: tuple[SharedParameter, ...] = ()
     samples_are: Literal["rows", "columns"] = "rows"
-    expected: list = field(default_factory=list)  # expected.Answer, in the order written
-    check: object = None  # expected.CheckSettings, None when the file has no check: section
+    expected: list = field(default_factory=list)  # the answers to check, in the order written
+    check: object = None  # the file's check: settings, None when it has none
 
 
 @dataclass(eq=False)
@@ -161,7 +165,7 @@ class FormulaNode:
 class GraphProblem:
     """A computation graph written as formulas: inputs, parameters, nodes, and what flows back."""
 
-    is_graph = True
+    kind = "graph"
 
     source: str
     title: str

@@ -11,12 +11,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..read.answers import Answer
+from ..solving.kinds import lookup, solve
 from . import mistakes
-from .variants import Variants, can_carry
-from .address import lookup
-from .expected import Answer
-from .problem import Problem
-from .solver import Result, solve
+from .replays import Replays, can_carry
 
 PASSING = ("correct", "drift")
 
@@ -40,8 +38,8 @@ class Verdict:
 class FileCheck:
     """All verdicts for one problem file, in the order the answers were written."""
 
-    problem: Problem
-    result: Result
+    problem: object
+    result: object
     verdicts: list[Verdict] = field(default_factory=list)
 
     @property
@@ -53,7 +51,7 @@ class FileCheck:
         return len(self.verdicts) - self.passed
 
 
-def check(problem: Problem, rounding: int | None = None) -> FileCheck:
+def check(problem, rounding: int | None = None) -> FileCheck:
     """Check every expected answer of a problem.
 
     Answers are judged in the order a hand calculation meets them, so that each can be compared with
@@ -61,7 +59,7 @@ def check(problem: Problem, rounding: int | None = None) -> FileCheck:
     """
     result = solve(problem)
     report = FileCheck(problem, result)
-    variants = Variants(problem, result)
+    replays = Replays(problem, result)
     if rounding is None and problem.check is not None:
         rounding = problem.check.rounding
     verdicts: dict[int, Verdict] = {}
@@ -72,44 +70,44 @@ def check(problem: Problem, rounding: int | None = None) -> FileCheck:
         if answer.matches(exact):
             verdict = Verdict(answer, exact, "correct")
         else:
-            verdict = _judge(answer, exact, earlier, variants, rounding)
+            verdict = _judge(answer, exact, earlier, replays, rounding)
         verdicts[id(answer)] = verdict
     report.verdicts = [verdicts[id(a)] for a in problem.expected]
     return report
 
 
-def _judge(answer: Answer, exact: np.ndarray, earlier: list[Verdict], variants: Variants,
+def _judge(answer: Answer, exact: np.ndarray, earlier: list[Verdict], replays: Replays,
            rounding: int | None) -> Verdict:
     """Rounding drift, then an error carried forward, then the usual mistake that explains it."""
     passing = [v.answer for v in earlier if v.passed]
     wrong = [v.answer for v in earlier if not v.passed]
-    digits = _rounding_candidates(answer, variants.problem, rounding)
+    digits = _rounding_candidates(answer, replays.problem, rounding)
     for places in digits:
-        value = lookup(answer.address, variants.rounded(places))
+        value = lookup(answer.address, replays.rounded(places))
         if answer.matches(value):
             return Verdict(answer, exact, "drift", f"right when every step is rounded to {places} decimals", value)
     if passing:
         for places in [None, *digits]:
-            value = lookup(answer.address, variants.carried(passing, places))
+            value = lookup(answer.address, replays.carried(passing, places))
             if answer.matches(value):
                 how = "" if places is None else f", every step rounded to {places} decimals"
                 return Verdict(answer, exact, "drift", f"right from the rounded values written before it{how}",
                                value)
     for sources in [[w] for w in wrong] + ([wrong] if len(wrong) > 1 else []):
-        value = lookup(answer.address, variants.carried(passing + sources))
+        value = lookup(answer.address, replays.carried(passing + sources))
         if answer.matches(value):
             names = ", ".join(w.address.text for w in sources)
             return Verdict(answer, exact, "follows",
                            f"follows from your value{'s' if len(sources) > 1 else ''} of {names}", value)
-    carried = variants.carried(passing + wrong) if wrong else None
-    acceptable = [variants.rounded(places) for places in digits]
+    carried = replays.carried(passing + wrong) if wrong else None
+    acceptable = [replays.rounded(places) for places in digits]
     if passing:
-        acceptable += [variants.carried(passing, places) for places in [None, *digits]]
-    reason = mistakes.diagnose(answer, variants, digits, carried, acceptable) or "no usual mistake explains it"
+        acceptable += [replays.carried(passing, places) for places in [None, *digits]]
+    reason = mistakes.diagnose(answer, replays, digits, carried, acceptable) or "no usual mistake explains it"
     return Verdict(answer, exact, "wrong", reason)
 
 
-def _rounding_candidates(answer: Answer, problem: Problem, rounding: int | None) -> list[int]:
+def _rounding_candidates(answer: Answer, problem, rounding: int | None) -> list[int]:
     """Decimals a sheet may have rounded every step to: the file's setting, else from the fewest
     decimals written anywhere in the file to the most written in this answer."""
     if rounding is not None:

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
-from .errors import Diagnostic, ProblemError
+from ..errors import Diagnostic, ProblemError
 
 MAX_NODES = 2_000_000  # guards against alias expansion ("billion laughs") and absurd files
 MAX_DEPTH = 64  # levels of nesting; also stops an alias that contains itself

@@ -6,9 +6,9 @@ import glob
 import os
 from dataclasses import dataclass, field
 
-from .checker import FileCheck, check
-from .errors import Diagnostic, ProblemError
-from .schema import load
+from .verdicts import FileCheck, check
+from ..errors import Diagnostic, ProblemError
+from ..read.files import load
 
 SUFFIXES = (".yaml", ".yml")
 

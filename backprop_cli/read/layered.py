@@ -1,4 +1,4 @@
-"""The problem format (v1, layered networks): a positioned node tree in, a Problem out.
+"""The layered-network format: a positioned node tree in, a Problem out.
 
 Every problem found in a file is collected and reported at once, sorted by position.
 """
@@ -9,55 +9,24 @@ import re
 
 import numpy as np
 
-from . import source
-from .losses import TERMS
-from .errors import did_you_mean
+from ..engine.model import (MAX_VALUES, STEP_BUDGET, Activation, Entries, Layer, Network, Problem,
+                            SharedParameter)
+from ..engine.ops import ACTIVATIONS
+from ..errors import did_you_mean
+from . import addresses, sections
 from .fields import Fields, as_number
-from .ops import ACTIVATIONS
-from .problem import (MAX_VALUES, STEP_BUDGET, NOTATIONS, L2, Activation, Entries, GraphProblem, Layer, Loss, Network, Notation,
-                      Problem, SharedParameter, Training)
-from .source import Node
+from .yaml_tree import Node
 
 TOP_KEYS = ("title", "description", "notation", "parameters", "network", "input", "target",
             "samples_are", "loss", "train", "expected", "check")
-GRAPH_TOP_KEYS = ("title", "description", "notation", "graph", "target", "loss", "upstream", "train",
-                  "expected", "check")
 INITS = ("normal", "uniform", "xavier_normal", "xavier_uniform", "he_normal", "he_uniform")
-NOTATION_KEYS = {"pre_activation": "pre", "activation": "act", "delta": "delta", "loss": "loss",
-                 "weight": "weight", "bias": "bias", "threshold": "threshold", "input": "input"}
 MAX_UNITS = 1_000_000
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def load(path: str) -> Problem:
-    """Read, validate and build the problem in a YAML file (raises ProblemError)."""
-    return build(source.read(path), path)
-
-
-def loads(text: str, filename: str = "<string>") -> Problem:
-    """Validate and build a problem from YAML text (raises ProblemError)."""
-    return build(source.parse(text, filename), filename)
-
-
-def build(tree: Node, filename: str) -> Problem:
-    """Turn a parsed file into a Problem, or raise ProblemError listing every problem found."""
-    return _Reader(Fields(filename)).problem(tree)
-
-
-def _settings(top: dict[str, Node], f: Fields):
-    """The ``check:`` settings, or None (imported only by files that have them)."""
-    if "check" not in top:
-        return None
-    from . import expected
-    return expected.read_settings(top["check"], f)
-
-
-def _answers(problem, top: dict[str, Node], f: Fields) -> None:
-    """The ``expected:`` answers, resolved against the built problem."""
-    if "expected" in top:
-        from . import expected
-        problem.expected = expected.read_answers(top["expected"], problem, f)
-        f.raise_if_any()
+def read_problem(tree: Node, f: Fields) -> Problem:
+    """A layered problem from a parsed file (raises ProblemError listing every problem found)."""
+    return _Reader(f).problem(tree)
 
 
 class _Reader:
@@ -67,26 +36,24 @@ class _Reader:
         self.values = 0  # weights and activations of the network, once its sizes are known
 
     # -- top level -------------------------------------------------------------------------------
-    def problem(self, tree: Node) -> Problem | GraphProblem:
+    def problem(self, tree: Node) -> Problem:
         f = self.f
-        if tree.is_mapping and "graph" in tree.value:
-            return self.graph_problem(tree)
         top = f.keys(tree, TOP_KEYS, required=("network", "input", "target", "loss")) or {}
-        title = f.text(top["title"]) if "title" in top else None
-        notation = self.notation(top["notation"]) if "notation" in top else Notation()
+        title = sections.title(top, f)
+        notation = sections.notation(top, f)
         if "parameters" in top:
             self.shared_parameters(top["parameters"])
         samples_are = f.choice(top["samples_are"], ("rows", "columns")) if "samples_are" in top else "rows"
         network = self.network(top["network"], top) if "network" in top else None
-        loss = self.loss(top["loss"]) if "loss" in top else None
-        training = self.training(top["train"]) if "train" in top else Training()
+        loss = sections.loss(top["loss"], f) if "loss" in top else None
+        training = sections.training(top, f)
         if network is not None and samples_are is not None:
             inputs = self.data(top.get("input"), network.inputs, samples_are, "input")
             targets = self.data(top.get("target"), network.layers[-1].units, samples_are, "target")
             if inputs is not None and targets is not None and len(inputs) != len(targets):
                 f.error(top["target"], f"expected {len(inputs)} samples (as many as input), found {len(targets)}")
             if targets is not None and loss is not None:
-                self.check_targets(top["target"], targets, loss)
+                sections.check_targets(top["target"], targets, loss, f)
         else:
             for key in ("input", "target"):
                 if key in top:
@@ -94,62 +61,13 @@ class _Reader:
         if "train" in top and self.values <= MAX_VALUES and training.steps * self.values > STEP_BUDGET:
             f.error(top["train"], f"expected at most {STEP_BUDGET // max(self.values, 1):,} steps for a network "
                                   f"of {self.values:,} values, found {training.steps:,} (too long to work here)")
-        settings = _settings(top, f)
+        settings = sections.check_settings(top, f)
         f.raise_if_any()
-        problem = Problem(source=f.filename, title=title or "", network=network, inputs=inputs,
+        problem = Problem(source=f.filename, title=title, network=network, inputs=inputs,
                           targets=targets, loss=loss, training=training, notation=notation,
                           shared=tuple(self.shared.values()), samples_are=samples_are, check=settings)
-        _answers(problem, top, f)
+        sections.expected(problem, top, f, addresses.resolve_layered)
         return problem
-
-    def graph_problem(self, tree: Node) -> GraphProblem:
-        """A computation graph (``graph:`` instead of ``network:``)."""
-        f = self.f
-        top = f.keys(tree, GRAPH_TOP_KEYS, required=("graph",)) or {}
-        title = f.text(top["title"]) if "title" in top else None
-        notation = self.notation(top["notation"]) if "notation" in top else Notation()
-        from . import graph_schema  # only graph problems pay for the formula machinery
-        graph = graph_schema.read_graph(top["graph"], f)
-        loss = self.loss(top["loss"]) if "loss" in top else None
-        training = self.training(top["train"]) if "train" in top else Training()
-        settings = _settings(top, f)
-        target = upstream = None
-        if "loss" in top and "upstream" in top:
-            f.error(top["upstream"], "expected either a loss or an upstream gradient, found both")
-        elif "loss" in top and "target" not in top:
-            f.error(top["loss"], "expected a target for the loss, found none", at_key=None)
-        elif "target" in top and "loss" not in top:
-            f.error(top["target"], "expected a loss to go with the target, found none")
-        if graph is not None:
-            shape = graph["output_value"].shape
-            size = int(np.prod(shape))
-            if "target" in top and loss is not None:
-                target = graph_schema.array_like(top["target"], shape, f, "target")
-                if target is not None:
-                    self.check_targets(top["target"], target, loss)
-            elif "upstream" in top:
-                upstream = graph_schema.array_like(top["upstream"], shape, f, "upstream gradient")
-            elif size != 1 and "loss" not in top:
-                f.error(top["graph"], f"expected a loss or an upstream gradient for the output "
-                                      f"'{graph['output']}' of shape {'×'.join(map(str, shape))}, found neither "
-                                      "(only a scalar output is differentiated by itself)")
-        f.raise_if_any()
-        problem = GraphProblem(f.filename, title or "", graph["inputs"], graph["params"], graph["frozen"],
-                               graph["nodes"], graph["output"], training, loss, target, upstream, notation,
-                               check=settings)
-        _answers(problem, top, f)
-        return problem
-
-    def notation(self, node: Node) -> Notation:
-        if not node.is_mapping:
-            return NOTATIONS.get(self.f.choice(node, NOTATIONS, "notation"), Notation())
-        keys = self.f.keys(node, ("preset", *NOTATION_KEYS)) or {}
-        base = Notation()
-        if "preset" in keys:
-            preset = self.f.choice(keys["preset"], NOTATIONS, "notation")
-            base = NOTATIONS.get(preset, base)
-        symbols = {NOTATION_KEYS[k]: self.f.text(v, "a symbol") for k, v in keys.items() if k != "preset"}
-        return base._replace(**{k: v for k, v in symbols.items() if v})
 
     def shared_parameters(self, node: Node) -> None:
         for name, child in (self.f.keys(node, node.value if node.is_mapping else ()) or {}).items():
@@ -452,43 +370,3 @@ class _Reader:
             for leaf in item.value if item.is_sequence else [item]:
                 self.f.number(leaf)
 
-    def check_targets(self, node: Node, targets: np.ndarray, loss: Loss) -> None:
-        if loss.kind != "squared_error" and ((targets < 0).any() or (
-                loss.kind == "binary_cross_entropy" and (targets > 1).any())):
-            bound = "between 0 and 1" if loss.kind == "binary_cross_entropy" else "at least 0"
-            self.f.error(node, f"expected targets {bound} for {loss.kind}, found {targets.min():g}..{targets.max():g}")
-
-    def loss(self, node: Node) -> Loss | None:
-        f = self.f
-        if isinstance(node.value, str):
-            kind = f.choice(node, TERMS, "loss")
-            return None if kind is None else Loss(kind)
-        keys = f.keys(node, ("kind", "factor", "outputs", "samples"), required=("kind",))
-        if not keys or "kind" not in keys:
-            return None
-        kind = f.choice(keys["kind"], TERMS, "loss")
-        factor = f.number(keys["factor"], "a number such as 0.5 or 1/2", 0.0, exclusive=True) \
-            if "factor" in keys else 1.0
-        outputs = f.choice(keys["outputs"], ("sum", "mean")) if "outputs" in keys else "sum"
-        samples = f.choice(keys["samples"], ("sum", "mean")) if "samples" in keys else "sum"
-        if None in (kind, factor, outputs, samples):
-            return None
-        return Loss(kind, factor, outputs, samples)
-
-    def training(self, node: Node) -> Training:
-        f = self.f
-        keys = f.keys(node, ("learning_rate", "steps", "l2"), required=("learning_rate",)) or {}
-        rate = f.number(keys["learning_rate"], "a learning rate", 0.0) if "learning_rate" in keys else None
-        steps = f.integer(keys["steps"], "a number of steps", 1, 100_000) if "steps" in keys else 1
-        l2 = None
-        if "l2" in keys:
-            l2_node = keys["l2"]
-            if l2_node.is_mapping:
-                l2_keys = f.keys(l2_node, ("lambda", "include_bias"), required=("lambda",)) or {}
-                strength = f.number(l2_keys["lambda"], "a penalty strength", 0.0) if "lambda" in l2_keys else None
-                include = f.boolean(l2_keys["include_bias"]) if "include_bias" in l2_keys else False
-                l2 = None if strength is None else L2(strength, bool(include))
-            else:
-                strength = f.number(l2_node, "a penalty strength or {lambda: ..., include_bias: ...}", 0.0)
-                l2 = None if strength is None else L2(strength)
-        return Training(rate or 0.0, steps or 1, l2)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .problem import Problem
+from ..engine.model import GraphProblem, Problem
 
 # Order in which a hand calculation meets each kind: forward, loss, backward, gradients, updates.
 ORDER = {"input": 0, "weights": 0, "bias": 0, "shared": 0, "pre": 1, "act": 1, "node": 1, "loss": 2,
@@ -46,7 +46,8 @@ class Address:
     kind: str
     layer: int = 0
     index: tuple[int, ...] | None = None  # 0-based position in the array the kind yields
-    name: str = ""  # shared parameter
+    name: str = ""  # shared parameter, or a graph's input, parameter or node
+    shape: tuple[int, ...] = ()  # of the whole array the kind yields
 
     @property
     def stage(self) -> tuple[int, int, int]:
@@ -71,7 +72,7 @@ _INDEX = re.compile(r"_(?P<index>\{[^}]*\}|[0-9,]+)|\[(?P<bracket>[0-9, ]+)\]")
 _WHOLE = re.compile(r"(?:(?:d|∂)(?P<loss>[^/\s]+)\s*/\s*(?:d|∂))?(?P<body>.*?)(?P<updated>['+])?")
 
 
-def parse_graph(text: str, problem) -> Address:
+def resolve_graph(text: str, problem: GraphProblem) -> Address:
     """An address in a computation graph: a node, input or parameter by name (``b2``, ``x_3``,
     ``dL/dx_1``, ``w'``), or the loss. ``x_1`` counts from 1 like a sheet, ``x[0]`` from 0 like a formula."""
     names = {*(spec.name for spec in problem.nodes), *problem.inputs, *problem.params}
@@ -98,27 +99,25 @@ def parse_graph(text: str, problem) -> Address:
     elif name in problem.params:
         kind, position, shape = "shared", 0, problem.params[name].shape
     else:
-        from .errors import did_you_mean
+        from ..errors import did_you_mean
         names = [*nodes, *problem.inputs, *problem.params]
         raise AddressError(f"expected a node, input or parameter name, found '{name}'", did_you_mean(name, names))
     if updated and kind != "shared":
         raise AddressError(f"expected a value, found '{text}' (only parameters are updated)")
     kind += "_grad" if loss else "_updated" if updated else ""
     position_index = _index(index, shape, kind, problem, text) if index else None
-    return Address(text, kind, position, position_index, name)
+    return Address(text, kind, position, position_index, name, shape)
 
 
-def parse(text: str, problem: Problem) -> Address:
-    """Resolve an address against a problem, or raise AddressError saying what was expected."""
-    if problem.is_graph:
-        return parse_graph(text, problem)
+def resolve_layered(text: str, problem: Problem) -> Address:
+    """Resolve an address against a layered problem, or raise AddressError saying what was expected."""
     whole = _WHOLE.fullmatch(text.strip())
     if whole and whole["body"] in {p.name for p in problem.shared}:  # names such as bias_hidden
         text_loss, updated_mark = whole["loss"], bool(whole["updated"])
         if text_loss is not None and text_loss not in (problem.notation.loss, "L"):
             raise AddressError(f"expected a gradient written d{problem.notation.loss}/d..., found '{text}'")
         kind = "shared_grad" if text_loss else "shared_updated" if updated_mark else "shared"
-        return Address(text, kind, name=whole["body"])
+        return Address(text, kind, name=whole["body"], shape=())
     match = _PATTERN.fullmatch(text.strip().replace("y_hat", "ŷ"))
     if not match:
         raise AddressError("expected an address such as z^(1)_2, dL/dw^(2)_11, w^(1)_21' or L, "
@@ -146,7 +145,7 @@ def parse(text: str, problem: Problem) -> Address:
         return Address(text, kind, name=symbol)
     table = symbols(problem)
     if symbol not in table:
-        from .errors import did_you_mean
+        from ..errors import did_you_mean
         raise AddressError(f"expected a quantity ({', '.join(dict.fromkeys(table))}) or a shared parameter, "
                            f"found '{symbol}'", did_you_mean(symbol, [*table, *shared, n.loss]))
     base = table[symbol]
@@ -154,8 +153,8 @@ def parse(text: str, problem: Problem) -> Address:
         raise AddressError(f"expected a layer, as in {symbol}^(1) or {symbol}^(name), found '{text}'")
     layer = _layer(layer_text, problem, base)
     kind = _kind(base, loss is not None, updated, layer, text)
-    shape = shape_of(kind, layer, problem)
-    return Address(text, kind, layer, _index(index, shape, kind, problem, text) if index else None)
+    shape = layered_shape(kind, layer, problem)
+    return Address(text, kind, layer, _index(index, shape, kind, problem, text) if index else None, shape=shape)
 
 
 def _layer(text: str, problem: Problem, base: str) -> int:
@@ -169,7 +168,7 @@ def _layer(text: str, problem: Problem, base: str) -> int:
         return layer
     if text in names:
         return names[text]
-    from .errors import did_you_mean
+    from ..errors import did_you_mean
     raise AddressError(f"expected a layer number or name ({', '.join(names)}), found '{text}'",
                        did_you_mean(text, names))
 
@@ -186,14 +185,8 @@ def _kind(base: str, gradient: bool, updated: bool, layer: int, text: str) -> st
     return base + ("_grad" if gradient else "_updated" if updated else "")
 
 
-def shape_of(kind: str, layer: int, problem: Problem, name: str = "") -> tuple[int, ...]:
+def layered_shape(kind: str, layer: int, problem: Problem) -> tuple[int, ...]:
     """Shape of the array an address of this kind yields (per-sample kinds in the file's layout)."""
-    if problem.is_graph:
-        if kind == "loss":
-            return ()
-        if kind.startswith("node"):
-            return problem.nodes[layer - 1].shape
-        return (problem.inputs if kind.startswith("input") else problem.params)[name].shape
     network = problem.network
     if kind in ("loss",) or kind.startswith("shared"):
         return ()
@@ -237,33 +230,3 @@ def _offsets(kind: str, problem: Problem) -> tuple[int, ...]:
     if network is not None and kind.startswith("weights") and network.folded_bias:
         return (0, 1) if network.orientation == "in_out" else (1, 0)
     return (1, 1)
-
-
-def lookup(address: Address, result) -> np.ndarray:
-    """The value an address names in a result, as a float array (NaN where an entry is absent)."""
-    problem = result.problem
-    kind = address.kind
-    if kind.startswith(("node", "input_grad")) or (kind == "input" and problem.is_graph):
-        items = result.nodes if kind.startswith("node") else result.inputs
-        item = next(v for v in items if v.name == address.name)
-        values = item.grad if kind.endswith("_grad") else item.value
-    elif kind == "loss":
-        values = np.array(result.loss.value if result.loss is not None else np.nan)
-    elif kind.startswith("shared"):
-        shared = next(p for p in result.shared if p.name == address.name)
-        values = np.array({"shared": shared.value, "shared_grad": shared.grad,
-                           "shared_updated": shared.updated}[kind])
-    elif kind.startswith(("weights", "bias")):
-        layer = result.layers[address.layer - 1]
-        param = layer.weights if kind.startswith("weights") else layer.bias
-        suffix = kind.split("_", 1)[1] if "_" in kind else ""
-        values = {"": param.value, "grad": param.grad, "updated": param.updated}[suffix]
-    else:
-        if kind == "input":
-            rows = problem.inputs
-        else:
-            layer = result.layers[address.layer - 1]
-            rows = {"pre": layer.pre, "act": layer.act, "grad_act": layer.grad_act, "delta": layer.delta}[kind]
-        values = rows[0] if len(rows) == 1 else rows if problem.samples_are == "rows" else rows.T
-    values = np.asarray(values, dtype=float)
-    return values if address.index is None else np.asarray(values[address.index])

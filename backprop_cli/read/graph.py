@@ -1,6 +1,7 @@
-"""The ``graph:`` section: inputs, parameters and nodes defined by formulas, read into a GraphProblem.
+"""The computation-graph format: inputs, parameters and nodes defined by formulas, read into a
+GraphProblem.
 
-Every formula is checked against the whitelist and evaluated once on the given values, so that an
+Every formula is checked against the whitelist and recorded once on the given values, so that an
 unknown name, a forbidden construct or operands that do not fit is reported at its line and column.
 """
 
@@ -10,15 +11,54 @@ import re
 
 import numpy as np
 
-from . import formula
+from ..engine import formula
+from ..engine.graph import ShapeError, evaluate
+from ..engine.model import MAX_VALUES, FormulaNode, GraphProblem
+from ..engine.tape import Tape
+from . import addresses, sections
 from .fields import Fields, as_number
-from .graph import parameter
-from .graph_solver import ShapeError, evaluate
-from .problem import MAX_VALUES, FormulaNode
-from .source import Node
+from .yaml_tree import Node
 
+TOP_KEYS = ("title", "description", "notation", "graph", "target", "loss", "upstream", "train",
+            "expected", "check")
 GRAPH_KEYS = ("inputs", "params", "nodes", "output")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def read_problem(tree: Node, f: Fields) -> GraphProblem:
+    """A computation-graph problem (``graph:`` instead of ``network:``)."""
+    top = f.keys(tree, TOP_KEYS, required=("graph",)) or {}
+    title = sections.title(top, f)
+    notation = sections.notation(top, f)
+    graph = read_graph(top["graph"], f) if "graph" in top else None
+    loss = sections.loss(top["loss"], f) if "loss" in top else None
+    training = sections.training(top, f)
+    settings = sections.check_settings(top, f)
+    target = upstream = None
+    if "loss" in top and "upstream" in top:
+        f.error(top["upstream"], "expected either a loss or an upstream gradient, found both")
+    elif "loss" in top and "target" not in top:
+        f.error(top["loss"], "expected a target for the loss, found none", at_key=None)
+    elif "target" in top and "loss" not in top:
+        f.error(top["target"], "expected a loss to go with the target, found none")
+    if graph is not None:
+        shape = graph["output_shape"]
+        if "target" in top and loss is not None:
+            target = array_like(top["target"], shape, f, "target")
+            if target is not None:
+                sections.check_targets(top["target"], target, loss, f)
+        elif "upstream" in top:
+            upstream = array_like(top["upstream"], shape, f, "upstream gradient")
+        elif int(np.prod(shape)) != 1 and "loss" not in top:
+            f.error(top["graph"], f"expected a loss or an upstream gradient for the output "
+                                  f"'{graph['output']}' of shape {'×'.join(map(str, shape))}, found neither "
+                                  "(only a scalar output is differentiated by itself)")
+    f.raise_if_any()
+    problem = GraphProblem(f.filename, title, graph["inputs"], graph["params"], graph["frozen"],
+                           graph["nodes"], graph["output"], training, loss, target, upstream, notation,
+                           check=settings)
+    sections.expected(problem, top, f, addresses.resolve_graph)
+    return problem
 
 
 def read_graph(node: Node, f: Fields) -> dict | None:
@@ -33,21 +73,22 @@ def read_graph(node: Node, f: Fields) -> dict | None:
         f.error(keys["params"], f"expected a name used once, found '{name}' as input and parameter", at_key=name)
     if inputs is None or params is None or clash or "nodes" not in keys:
         return None
-    env = {name: parameter(value) for name, value in {**inputs, **params}.items()}
-    nodes = _nodes(keys["nodes"], env, f)
+    tape = Tape()
+    env = {name: tape.leaf(value, trainable=True) for name, value in {**inputs, **params}.items()}
+    nodes = _nodes(keys["nodes"], tape, env, f)
     if nodes is None:
         return None
     output = nodes[-1].name if nodes else None
     if "output" in keys:
         output = f.text(keys["output"], "a node name")
         if output is not None and output not in env:
-            from .errors import did_you_mean
+            from ..errors import did_you_mean
             f.error(keys["output"], f"expected the name of a node, found '{output}'", did_you_mean(output, env))
             output = None
     if output is None:
         return None
     return {"inputs": inputs, "params": params, "frozen": frozen, "nodes": nodes, "output": output,
-            "output_value": env[output].value}
+            "output_shape": tape.values[env[output]].shape}
 
 
 def _array(node: Node, f: Fields) -> np.ndarray | None:
@@ -112,12 +153,12 @@ def _params(node: Node, f: Fields):
     return values, frozen
 
 
-def _nodes(node: Node, env: dict, f: Fields) -> list[FormulaNode] | None:
+def _nodes(node: Node, tape: Tape, env: dict[str, int], f: Fields) -> list[FormulaNode] | None:
     named = _named(node, f, "node")
     if named is None:
         return None
     nodes, ok = [], True
-    budget = [MAX_VALUES - sum(node.value.size for node in env.values())]
+    budget = [MAX_VALUES - sum(tape.values[slot].size for slot in env.values())]
     pending = set(named)
     for name, child in named.items():
         pending.discard(name)
@@ -134,7 +175,7 @@ def _nodes(node: Node, env: dict, f: Fields) -> list[FormulaNode] | None:
             continue
         try:
             expr, _ = formula.parse(text, set(env), later=pending | {name})
-            value = evaluate(expr, env, budget=budget)
+            slot = evaluate(tape, expr, env, budget=budget)
         except formula.FormulaError as exc:
             _error_at(f, child, text, exc.offset, str(exc), exc.hint)
             ok = False
@@ -147,8 +188,8 @@ def _nodes(node: Node, env: dict, f: Fields) -> list[FormulaNode] | None:
             _error_at(f, child, text, 0, "expected a formula nested less deeply (split it into several nodes)")
             ok = False
             continue
-        env[name] = value
-        nodes.append(FormulaNode(name, text.strip(), expr, line, column, value.value.shape))
+        env[name] = slot
+        nodes.append(FormulaNode(name, text.strip(), expr, line, column, tape.values[slot].shape))
     return nodes if ok else None
 
 

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import address as addresses
+from . import addresses
 from .fields import Fields
-from .problem import Problem
-from .source import Node
+from .yaml_tree import Node
 
 _MANTISSA = re.compile(r"[-+]?(\d*)\.?(\d*)(?:[eE]([-+]?\d+))?")
 TOLERANCE_KEYS = ("abs", "rel", "decimals")
@@ -96,9 +95,9 @@ def _tolerance(keys: dict[str, Node], f: Fields) -> Tolerance:
     return Tolerance(absolute, relative, decimals)
 
 
-def read_answers(node: Node, problem: Problem, f: Fields) -> list[Answer]:
-    """Every entry of ``expected:``, each address resolved against the problem, with its tolerance
-    (the entry's own, else the file's ``check:`` one, else inferred from the decimals written)."""
+def read_answers(node: Node, problem, f: Fields, resolve) -> list[Answer]:
+    """Every entry of ``expected:``, each address resolved against the problem by ``resolve``, with its
+    tolerance (the entry's own, else the file's ``check:`` one, else inferred from the decimals written)."""
     if not node.is_mapping:
         f.error(node, f"expected a mapping of answers (address: value), found {node.describe()}")
         return []
@@ -106,7 +105,7 @@ def read_answers(node: Node, problem: Problem, f: Fields) -> list[Answer]:
     for text, child in node.value.items():
         line, column = node.key_marks[text]
         try:
-            where = addresses.parse(text, problem)
+            where = resolve(text, problem)
         except addresses.AddressError as exc:
             f.error(node, str(exc), exc.hint, at_key=text, path=child.path)
             continue
@@ -116,8 +115,7 @@ def read_answers(node: Node, problem: Problem, f: Fields) -> list[Answer]:
             if "value" not in keys:
                 continue
             value_node, tolerance = keys["value"], _tolerance(keys, f)
-        read = _values(value_node, addresses.shape_of(where.kind, where.layer, problem, where.name)
-                       if where.index is None else (), f)
+        read = _values(value_node, where.shape if where.index is None else (), f)
         if read is not None:
             file_wide = problem.check.tolerance if problem.check else Tolerance()
             answers.append(Answer(where, read[0], read[1], tolerance.merged(file_wide), line, column))

@@ -24,6 +24,7 @@ class Op:
     vjps: tuple[VJP, ...] = ()
     variadic_vjp: Callable[[int], VJP] | None = None
     attrs: dict[str, float] = field(default_factory=dict)  # attribute names with defaults
+    moves: bool = False  # only selects, moves or masks values: a hand calculation never rounds it
 
     def vjp(self, index: int) -> VJP:
         """The VJP for input ``index``; a missing rule is an error naming the op and the input."""
@@ -40,9 +41,9 @@ ACTIVATIONS: dict[str, Op] = {}  # the subset a layer may use as its activation
 
 def defop(name: str, forward: Callable[..., Array], *vjps: VJP,
           variadic_vjp: Callable[[int], VJP] | None = None, attrs: dict[str, float] | None = None,
-          activation: bool = False) -> Op:
+          activation: bool = False, moves: bool = False) -> Op:
     """Register a primitive and return it."""
-    op = Op(name, forward, tuple(vjps), variadic_vjp, dict(attrs or {}))
+    op = Op(name, forward, tuple(vjps), variadic_vjp, dict(attrs or {}), moves)
     OPS[name] = op
     if activation:
         ACTIVATIONS[name] = op
@@ -100,7 +101,7 @@ defop("matmul", np.matmul,
 defop("matmul_t", lambda a, b: a @ np.swapaxes(b, -1, -2),
       lambda g, out, a, b: g @ b,
       lambda g, out, a, b: np.swapaxes(g, -1, -2) @ a)
-defop("transpose", lambda a: np.swapaxes(a, -1, -2), lambda g, out, a: np.swapaxes(g, -1, -2))
+defop("transpose", lambda a: np.swapaxes(a, -1, -2), lambda g, out, a: np.swapaxes(g, -1, -2), moves=True)
 
 
 def _sum_vjp(g: Array, out: Array, a: Array, axis=None, keepdims: bool = False) -> Array:
@@ -121,7 +122,24 @@ def _take_vjp(g: Array, out: Array, a: Array, index) -> Array:
     return grad
 
 
-defop("take", lambda a, index: np.asarray(a)[index], _take_vjp)
+defop("take", lambda a, index: np.asarray(a)[index], _take_vjp, moves=True)
+
+
+def _assemble(own: Array, shared: Array, keep: Array, index: Array, where: Array) -> Array:
+    return own * keep + shared[index] * where
+
+
+def _assemble_shared_vjp(g: Array, out: Array, own: Array, shared: Array, keep: Array, index: Array,
+                         where: Array) -> Array:
+    grad = np.zeros(np.shape(shared))
+    np.add.at(grad, index, g * where)
+    return grad
+
+
+# A weight matrix as a layer uses it: its own entries where ``keep``, a shared scalar where ``where``
+# (``index`` says which), 0 where there is no connection.
+defop("assemble", _assemble, lambda g, out, own, shared, keep, index, where: g * keep, _assemble_shared_vjp,
+      moves=True)
 
 
 def _concat_vjp(i: int) -> VJP:
@@ -132,7 +150,7 @@ def _concat_vjp(i: int) -> VJP:
     return vjp
 
 
-defop("concat", lambda *parts, axis=0: np.concatenate(parts, axis=axis), variadic_vjp=_concat_vjp)
+defop("concat", lambda *parts, axis=0: np.concatenate(parts, axis=axis), variadic_vjp=_concat_vjp, moves=True)
 
 def _index_vjp(g: Array, out: Array, a: Array, key) -> Array:
     grad = np.zeros(np.shape(a))
@@ -140,9 +158,11 @@ def _index_vjp(g: Array, out: Array, a: Array, key) -> Array:
     return grad
 
 
-defop("index", lambda a, key: np.asarray(a)[key], _index_vjp)
-defop("stack", lambda *parts: np.stack(parts), variadic_vjp=lambda i: lambda g, out, *parts: g[i])
-defop("reshape", lambda a, shape: np.reshape(a, shape), lambda g, out, a, shape: np.reshape(g, np.shape(a)))
+defop("index", lambda a, key: np.asarray(a)[key], _index_vjp, moves=True)
+defop("stack", lambda *parts: np.stack(parts), variadic_vjp=lambda i: lambda g, out, *parts: g[i], moves=True)
+defop("reshape", lambda a, shape: np.reshape(a, shape), lambda g, out, a, shape: np.reshape(g, np.shape(a)),
+      moves=True)
+defop("mask", lambda a, keep: a * keep, lambda g, out, a, keep: g * keep, moves=True)
 
 
 def _extreme_vjp(g: Array, out: Array, a: Array, axis=None) -> Array:

@@ -6,8 +6,8 @@ import math
 import re
 from typing import Iterable
 
-from .errors import Diagnostic, ProblemError, did_you_mean
-from .source import Node
+from ..errors import Diagnostic, ProblemError, did_you_mean
+from .yaml_tree import Node
 
 _NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 _FRACTION = re.compile(r"([-+]?\d+)\s*/\s*(\d+)")

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .graph import Node, apply, constant
-from .problem import Loss
+from .model import Loss
+from .tape import Tape
 
 TERMS = {  # loss kind -> (elementwise op on the prediction, printed term)
     "squared_error": ("square_diff", "(ŷ_k − y_k)²"),
@@ -21,41 +21,41 @@ FROM_LOGITS = {  # (loss kind, output activation) -> op taking the pre-activatio
 
 
 @dataclass(eq=False)
-class LossNodes:
-    """The loss as a node, and the loss of each sample (after the factor and output reduction)."""
+class LossSlots:
+    """The loss, and the loss of each sample (after the factor and output reduction), as slots."""
 
-    total: Node
-    per_sample: Node
+    total: int
+    per_sample: int
 
 
-def build(loss: Loss, prediction: Node, targets: np.ndarray, from_logits: bool = False,
-          rounder=None) -> LossNodes:
+def record(tape: Tape, loss: Loss, prediction: int, targets: np.ndarray, from_logits: bool = False) -> LossSlots:
     """Elementwise term, then the reduction over outputs, over samples, and the factor."""
     op = TERMS[loss.kind][0]
     if from_logits:
         op = {"bce": "bce_logits", "cce": "softmax_cce"}[op]
-    terms = apply(op, prediction, constant(targets), rounder=rounder)
-    per_sample = apply(loss.outputs, terms, axis=1, rounder=rounder)
+    terms = tape.apply(op, prediction, tape.leaf(targets, label=("target",)))
+    per_sample = tape.apply(loss.outputs, terms, axis=1)
     if loss.factor != 1.0:
-        per_sample = apply("mul", per_sample, constant(loss.factor), rounder=rounder)
-    total = apply(loss.samples, per_sample, axis=0, rounder=rounder)
-    return LossNodes(total, per_sample)
+        per_sample = tape.apply("mul", per_sample, tape.leaf(loss.factor))
+    total = tape.apply(loss.samples, per_sample, axis=0, label=("loss",))
+    tape.label(per_sample, ("loss per sample",))
+    return LossSlots(total, per_sample)
 
 
-def penalty(squares: list[Node], strength: float, rounder=None) -> Node:
+def penalty(tape: Tape, squares: list[int], strength: float) -> int:
     """The L2 penalty: ``strength`` times the sum of the given sums of squares."""
     total = squares[0]
     for square in squares[1:]:
-        total = apply("add", total, square)
-    return apply("mul", total, constant(strength), rounder=rounder)
+        total = tape.apply("add", total, square)
+    return tape.apply("mul", total, tape.leaf(strength), label=("penalty",))
 
 
-def sum_of_squares(node: Node, keep=None) -> Node:
-    """Σ v² over a node's entries (only where ``keep`` is true, when given)."""
-    square = apply("mul", node, node)
+def sum_of_squares(tape: Tape, slot: int, keep=None) -> int:
+    """Σ v² over a slot's entries (only where ``keep`` is true, when given)."""
+    square = tape.apply("mul", slot, slot)
     if keep is not None:
-        square = apply("mul", square, constant(np.asarray(keep, dtype=float)))
-    return apply("sum", square)
+        square = tape.apply("mask", square, keep=np.asarray(keep, dtype=float))
+    return tape.apply("sum", square)
 
 
 def fraction(value: float) -> str:

@@ -1,0 +1,1 @@
+"""Checking written answers: verdicts, replays of hand calculations, the mistake registry, batches."""

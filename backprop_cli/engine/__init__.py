@@ -1,0 +1,1 @@
+"""The engine: the op registry, the tape and its interpreters, formulas, networks and graphs recorded on it."""

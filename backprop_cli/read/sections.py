@@ -1,0 +1,97 @@
+"""Sections every kind of problem shares: title, notation, loss, targets, training, checking."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine.losses import TERMS
+from ..engine.model import L2, NOTATIONS, Loss, Notation, Training
+from .fields import Fields
+from .yaml_tree import Node
+
+NOTATION_KEYS = {"pre_activation": "pre", "activation": "act", "delta": "delta", "loss": "loss",
+                 "weight": "weight", "bias": "bias", "threshold": "threshold", "input": "input"}
+MAX_STEPS = 100_000
+
+
+def title(top: dict[str, Node], f: Fields) -> str:
+    return (f.text(top["title"]) if "title" in top else None) or ""
+
+
+def notation(top: dict[str, Node], f: Fields) -> Notation:
+    """``notation:`` a preset name, or a mapping that starts from a preset and changes single symbols."""
+    if "notation" not in top:
+        return Notation()
+    node = top["notation"]
+    if not node.is_mapping:
+        return NOTATIONS.get(f.choice(node, NOTATIONS, "notation"), Notation())
+    keys = f.keys(node, ("preset", *NOTATION_KEYS)) or {}
+    base = Notation()
+    if "preset" in keys:
+        preset = f.choice(keys["preset"], NOTATIONS, "notation")
+        base = NOTATIONS.get(preset, base)
+    symbols = {NOTATION_KEYS[k]: f.text(v, "a symbol") for k, v in keys.items() if k != "preset"}
+    return base._replace(**{k: v for k, v in symbols.items() if v})
+
+
+def loss(node: Node, f: Fields) -> Loss | None:
+    """``loss:`` a kind, or a mapping with its factor and reductions."""
+    if isinstance(node.value, str):
+        kind = f.choice(node, TERMS, "loss")
+        return None if kind is None else Loss(kind)
+    keys = f.keys(node, ("kind", "factor", "outputs", "samples"), required=("kind",))
+    if not keys or "kind" not in keys:
+        return None
+    kind = f.choice(keys["kind"], TERMS, "loss")
+    factor = f.number(keys["factor"], "a number such as 0.5 or 1/2", 0.0, exclusive=True) \
+        if "factor" in keys else 1.0
+    outputs = f.choice(keys["outputs"], ("sum", "mean")) if "outputs" in keys else "sum"
+    samples = f.choice(keys["samples"], ("sum", "mean")) if "samples" in keys else "sum"
+    if None in (kind, factor, outputs, samples):
+        return None
+    return Loss(kind, factor, outputs, samples)
+
+
+def check_targets(node: Node, targets: np.ndarray, loss: Loss, f: Fields) -> None:
+    """Targets a cross-entropy loss can take."""
+    if loss.kind != "squared_error" and ((targets < 0).any() or (
+            loss.kind == "binary_cross_entropy" and (targets > 1).any())):
+        bound = "between 0 and 1" if loss.kind == "binary_cross_entropy" else "at least 0"
+        f.error(node, f"expected targets {bound} for {loss.kind}, found {targets.min():g}..{targets.max():g}")
+
+
+def training(top: dict[str, Node], f: Fields) -> Training:
+    """``train:`` learning rate, steps and L2 penalty (no updates without it)."""
+    if "train" not in top:
+        return Training()
+    keys = f.keys(top["train"], ("learning_rate", "steps", "l2"), required=("learning_rate",)) or {}
+    rate = f.number(keys["learning_rate"], "a learning rate", 0.0) if "learning_rate" in keys else None
+    steps = f.integer(keys["steps"], "a number of steps", 1, MAX_STEPS) if "steps" in keys else 1
+    l2 = None
+    if "l2" in keys:
+        l2_node = keys["l2"]
+        if l2_node.is_mapping:
+            l2_keys = f.keys(l2_node, ("lambda", "include_bias"), required=("lambda",)) or {}
+            strength = f.number(l2_keys["lambda"], "a penalty strength", 0.0) if "lambda" in l2_keys else None
+            include = f.boolean(l2_keys["include_bias"]) if "include_bias" in l2_keys else False
+            l2 = None if strength is None else L2(strength, bool(include))
+        else:
+            strength = f.number(l2_node, "a penalty strength or {lambda: ..., include_bias: ...}", 0.0)
+            l2 = None if strength is None else L2(strength)
+    return Training(rate or 0.0, steps or 1, l2)
+
+
+def check_settings(top: dict[str, Node], f: Fields):
+    """The ``check:`` settings, or None (imported only by files that have them)."""
+    if "check" not in top:
+        return None
+    from . import answers
+    return answers.read_settings(top["check"], f)
+
+
+def expected(problem, top: dict[str, Node], f: Fields, resolve) -> None:
+    """The ``expected:`` answers, each address resolved against the built problem by ``resolve``."""
+    if "expected" in top:
+        from . import answers
+        problem.expected = answers.read_answers(top["expected"], problem, f, resolve)
+        f.raise_if_any()

@@ -1,0 +1,1 @@
+"""Solving: results, training, and the protocol each kind of problem follows."""

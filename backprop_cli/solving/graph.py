@@ -1,0 +1,99 @@
+"""Computation graphs solved: every node's value and gradient, inputs and parameters, updates."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ..engine import losses
+from ..engine.formula import Expr
+from ..engine.graph import GraphProgram, Rewrite, record
+from ..engine.model import GraphProblem
+from ..engine.tape import Interpreter
+from .results import GraphResult, LossResult, SharedResult, Value
+from .training import train
+
+
+def solve(problem: GraphProblem) -> GraphResult:
+    """Forward values, gradients of every node, input and parameter, and the updates asked for."""
+    program = record(problem)
+    interpreter = Interpreter(program.tape)
+    values = program.tape.values
+    grads = interpreter.backward(values, program.objective)
+    params = {name: value.copy() for name, value in problem.params.items()}
+    updated = _update(problem, params, program, grads, interpreter)
+    result = _first_step(problem, program, values, grads, updated)
+    if result.trained:
+        def step(params):
+            values, grads = interpreter.run(program.objective, program.leaves(params))
+            return float(values[program.objective]), _update(problem, params, program, grads, interpreter)
+
+        def loss_at(params) -> float:
+            return float(interpreter.forward(program.leaves(params))[program.objective])
+        train(result, float(values[program.objective]), updated, step, loss_at)
+    result.warnings = [f"'{v.name}' has non-finite values or gradients"
+                       for v in [*result.inputs, *result.nodes, *result.shared]
+                       if not (np.isfinite(v.value).all() and np.isfinite(v.grad).all())]
+    return result
+
+
+def replay(problem: GraphProblem, interpreter: Callable[[GraphProgram], Interpreter], by_hand: bool = False,
+           rewrite: Rewrite | None = None) -> GraphResult:
+    """The first step worked by another interpreter, with formulas rewritten by ``rewrite``.
+
+    (``by_hand`` matters only where a loss can be taken from logits, which graphs never do.)
+    """
+    program = record(problem, rewrite)
+    worker = interpreter(program)
+    values, grads = worker.run(program.objective)
+    params = {name: value.copy() for name, value in problem.params.items()}
+    return _first_step(problem, program, values, grads, _update(problem, params, program, grads, worker))
+
+
+def _first_step(problem: GraphProblem, program: GraphProgram, values: list, grads: list,
+                updated: dict[str, np.ndarray]) -> GraphResult:
+    names = program.names
+
+    def grad(name: str) -> np.ndarray:
+        slot = names[name]
+        return np.zeros_like(values[slot]) if grads[slot] is None else np.asarray(grads[slot], dtype=float)
+
+    nodes = [Value(s.name, s.text, values[names[s.name]], grad(s.name)) for s in problem.nodes]
+    inputs = [Value(name, "input", values[names[name]], grad(name)) for name in problem.inputs]
+    shared = [SharedResult(name, values[names[name]], grad(name), updated[name], name in problem.frozen,
+                           _used_by(problem, name)) for name in problem.params]
+    loss = None
+    if program.loss is not None:
+        loss = LossResult(float(values[program.objective]), float(values[program.loss.total]),
+                          0.0 if program.penalty is None else float(values[program.penalty]),
+                          np.array(values[program.loss.per_sample], dtype=float),
+                          losses.formula(problem.loss, problem.target.size, 1, problem.notation.loss))
+    return GraphResult(problem, nodes, inputs, shared, loss)
+
+
+def _update(problem: GraphProblem, params: dict[str, np.ndarray], program: GraphProgram, grads: list,
+            interpreter: Interpreter) -> dict[str, np.ndarray]:
+    rate = problem.training.learning_rate
+    settle = interpreter.update
+    updated = {}
+    for name, value in params.items():
+        grad = grads[program.names[name]]
+        if name in problem.frozen or rate == 0 or grad is None:
+            updated[name] = value
+        else:
+            moved = value - rate * grad
+            updated[name] = moved if settle is None else settle(moved)
+    return updated
+
+
+def _used_by(problem: GraphProblem, name: str) -> list[str]:
+    """The nodes whose formulas name a parameter."""
+    return [spec.name for spec in problem.nodes if name in _names(spec.expr)]
+
+
+def _names(expr: Expr) -> set[str]:
+    found = {expr.value} if expr.kind == "name" else set()
+    for arg in expr.args:
+        found |= _names(arg)
+    return found

@@ -1,0 +1,143 @@
+"""The one protocol every kind of problem follows, and the registry of kinds.
+
+A kind (``layered``, ``graph``) says how its problems are solved and replayed by another interpreter,
+how an address written in its notation is resolved, and what value an address names in a result.
+The stages after solving (checking, rendering) find a problem's kind here through ``kind_of``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Hashable, Protocol
+
+import numpy as np
+
+from ..read import addresses
+from ..read.addresses import Address
+from . import layered
+
+
+class ProblemKind(Protocol):
+    """What each kind of problem provides."""
+
+    name: str
+
+    def solve(self, problem): ...
+    def replay(self, problem, interpreter: Callable, **how): ...
+    def resolve(self, text: str, problem) -> Address: ...
+    def lookup(self, address: Address, result) -> np.ndarray: ...
+    def slot(self, address: Address, problem) -> tuple[Hashable, int | None]: ...
+    def size(self, result) -> int: ...
+
+
+def _parameter_value(kind: str, shared) -> np.ndarray:
+    return np.array({"shared": shared.value, "shared_grad": shared.grad, "shared_updated": shared.updated}[kind])
+
+
+class Layered:
+    """Stacks of layers (``network:``)."""
+
+    name = "layered"
+    solve = staticmethod(layered.solve)
+    replay = staticmethod(layered.replay)
+    resolve = staticmethod(addresses.resolve_layered)
+
+    @staticmethod
+    def lookup(address: Address, result) -> np.ndarray:
+        """The value an address names in a result, as a float array (NaN where an entry is absent)."""
+        problem, kind = result.problem, address.kind
+        if kind == "loss":
+            values = np.array(result.loss.value)
+        elif kind.startswith("shared"):
+            values = _parameter_value(kind, result.named[address.name])
+        elif kind.startswith(("weights", "bias")):
+            layer = result.layers[address.layer - 1]
+            param = layer.weights if kind.startswith("weights") else layer.bias
+            suffix = kind.split("_", 1)[1] if "_" in kind else ""
+            values = {"": param.value, "grad": param.grad, "updated": param.updated}[suffix]
+        else:
+            if kind == "input":
+                rows = problem.inputs
+            else:
+                layer = result.layers[address.layer - 1]
+                rows = {"pre": layer.pre, "act": layer.act, "grad_act": layer.grad_act, "delta": layer.delta}[kind]
+            values = rows[0] if len(rows) == 1 else rows if problem.samples_are == "rows" else rows.T
+        values = np.asarray(values, dtype=float)
+        return values if address.index is None else np.asarray(values[address.index])
+
+    @staticmethod
+    def slot(address: Address, problem) -> tuple[Hashable, int | None]:
+        """The labelled tape slot that holds an address's value (its gradient, for a gradient), and
+        the entry of that slot when the address is one entry of a vector of shared parameters."""
+        kind = address.kind
+        if kind.startswith("shared"):
+            return ("shared",), [p.name for p in problem.shared].index(address.name)
+        labels = {"pre": "pre", "act": "act", "grad_act": "act", "delta": "pre", "weights_grad": "W", "bias_grad": "b"}
+        return (labels[kind], address.layer), None
+
+    @staticmethod
+    def size(result) -> int:
+        return sum(layer.pre.size + layer.weights.value.size for layer in result.layers)
+
+
+class Graph:
+    """Computation graphs written as formulas (``graph:``)."""
+
+    name = "graph"
+    resolve = staticmethod(addresses.resolve_graph)
+
+    @staticmethod
+    def solve(problem):
+        from . import graph  # only graph problems pay for the formula machinery
+        return graph.solve(problem)
+
+    @staticmethod
+    def replay(problem, interpreter: Callable, **how):
+        from . import graph
+        return graph.replay(problem, interpreter, **how)
+
+    @staticmethod
+    def lookup(address: Address, result) -> np.ndarray:
+        """The value an address names in a result, as a float array."""
+        kind = address.kind
+        if kind == "loss":
+            values = np.array(result.loss.value if result.loss is not None else np.nan)
+        elif kind.startswith("shared"):
+            values = _parameter_value(kind, result.named[address.name])
+        else:
+            item = result.named[address.name]
+            values = item.grad if kind.endswith("_grad") else item.value
+        values = np.asarray(values, dtype=float)
+        return values if address.index is None else np.asarray(values[address.index])
+
+    @staticmethod
+    def slot(address: Address, problem) -> tuple[Hashable, int | None]:
+        """The labelled tape slot that holds an address's value (its gradient, for a gradient)."""
+        group = address.kind.removesuffix("_grad").removesuffix("_updated")
+        return ({"shared": "param"}.get(group, group), address.name), None
+
+    @staticmethod
+    def size(result) -> int:
+        return sum(value.value.size for value in result.nodes)
+
+
+KINDS: dict[str, ProblemKind] = {kind.name: kind for kind in (Layered, Graph)}
+
+
+def kind_of(problem) -> ProblemKind:
+    """The kind a problem belongs to."""
+    return KINDS[problem.kind]
+
+
+def solve(problem):
+    """Work a problem of any kind out."""
+    return kind_of(problem).solve(problem)
+
+
+def lookup(address: Address, result) -> np.ndarray:
+    """The value an address names in a result of any kind."""
+    return kind_of(result.problem).lookup(address, result)
+
+
+def resolve(text: str, problem) -> Address:
+    """The quantity an address written in a problem's notation names (raises AddressError)."""
+    return kind_of(problem).resolve(text, problem)

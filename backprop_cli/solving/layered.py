@@ -1,0 +1,176 @@
+"""Layered networks solved: forward values, gradients and updates, layer by layer.
+
+The network is recorded once (``engine.network.record``); the first step reads the recorded values,
+further training steps replay the tape with new parameter values, and a hand calculation is a replay
+by another interpreter.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ..engine import losses
+from ..engine.model import Entries, Problem
+from ..engine.network import Parameters, Program, output_act_gradient, output_from_logits, record, used_values
+from ..engine.tape import Interpreter
+from .results import LayerResult, LossResult, ParamResult, Result, SharedResult
+from .training import train
+
+_KINKED = {"relu", "leaky_relu"}
+
+Grads = list  # gradient of every slot (None where nothing flows)
+
+
+def solve(problem: Problem) -> Result:
+    """Run the forward and backward pass and every training step the problem asks for."""
+    program = record(problem)
+    interpreter = Interpreter(program.tape)
+    values = program.tape.values
+    grads = interpreter.backward(values, program.objective)
+    params = Parameters.initial(problem)
+    updated = _update(problem, params, program, grads, interpreter)
+    result = _first_step(problem, program, values, grads, updated)
+    if result.trained:
+        def step(params: Parameters):
+            values, grads = interpreter.run(program.objective, program.leaves(params))
+            return float(values[program.objective]), _update(problem, params, program, grads, interpreter)
+
+        def loss_at(params: Parameters) -> float:
+            return float(interpreter.forward(program.leaves(params))[program.objective])
+        train(result, result.loss.value, updated, step, loss_at)
+    result.warnings.extend(_warnings(result))
+    return result
+
+
+def replay(problem: Problem, interpreter: Callable[[Program], Interpreter], by_hand: bool = False,
+           rewrite=None) -> Result:
+    """The first step worked by another interpreter of the recorded network.
+
+    ``by_hand`` takes the loss from the output activation, as a sheet does, even where taking it
+    from z would be exact. (``rewrite`` is for graphs, whose nodes are formulas.)
+    """
+    program = record(problem, fuse=not by_hand)
+    worker = interpreter(program)
+    values, grads = worker.run(program.objective)
+    updated = _update(problem, Parameters.initial(problem), program, grads, worker)
+    return _first_step(problem, program, values, grads, updated)
+
+
+def _grad(grads: Grads, slot: int, like: np.ndarray) -> np.ndarray:
+    grad = grads[slot]
+    return np.zeros_like(like) if grad is None else grad
+
+
+def _update(problem: Problem, params: Parameters, program: Program, grads: Grads,
+            interpreter: Interpreter) -> Parameters:
+    """One gradient-descent step; frozen parameters and missing entries stay as they are."""
+    rate = problem.training.learning_rate
+    settle = interpreter.update
+
+    def step(value, slot, frozen):
+        if frozen or rate == 0:
+            return value
+        moved = _grad(grads, slot, value) * -rate  # one new array, then in place: value - rate * grad
+        moved += value
+        return moved if settle is None else settle(moved)
+
+    layers = problem.network.layers
+    weights = [step(params.weights[i], slots.weights, layer.weights.frozen)
+               for i, (layer, slots) in enumerate(zip(layers, program.layers))]
+    biases = [None if layer.bias is None else step(params.biases[i], slots.bias, layer.bias.frozen)
+              for i, (layer, slots) in enumerate(zip(layers, program.layers))]
+    frozen = np.array([p.frozen for p in problem.shared], dtype=bool)
+    shared = params.shared.copy()
+    if rate and len(shared):
+        shared[~frozen] -= rate * _grad(grads, program.shared, shared)[~frozen]
+        if settle is not None:
+            shared = settle(shared)
+    return Parameters(weights, biases, shared)
+
+
+def _param_result(entries: Entries, own: int, used: int, values: list, grads: Grads, new_own: np.ndarray,
+                  new_shared: np.ndarray, names: dict[str, int]) -> ParamResult:
+    grad = np.array(_grad(grads, own, values[own]), dtype=float, copy=True)
+    for position in entries.shared:
+        grad[position] = _grad(grads, used, values[used])[position]
+    if entries.absent is not None:
+        grad[entries.absent] = np.nan
+    value = values[used].astype(float, copy=True)
+    if entries.absent is not None:
+        value[entries.absent] = np.nan
+    return ParamResult(value, grad, used_values(entries, new_own, new_shared, names), entries)
+
+
+def _first_step(problem: Problem, program: Program, values: list, grads: Grads, updated: Parameters) -> Result:
+    names = {p.name: i for i, p in enumerate(problem.shared)}
+    layers = []
+    count = len(problem.network.layers)
+    for i, (layer, slots) in enumerate(zip(problem.network.layers, program.layers)):
+        weights = _param_result(layer.weights, slots.weights, slots.weights_used, values, grads,
+                                updated.weights[i], updated.shared, names)
+        bias = None if layer.bias is None else _param_result(
+            layer.bias, slots.bias, slots.bias_used, values, grads, updated.biases[i], updated.shared, names)
+        act = values[slots.act]
+        if i == count - 1 and program.from_logits:
+            grad_act = output_act_gradient(problem, act)
+        else:
+            grad_act = _grad(grads, slots.act, act)
+        layers.append(LayerResult(i + 1, layer.name, layer.activations, values[slots.pre], act,
+                                  np.asarray(grad_act, dtype=float),
+                                  np.asarray(_grad(grads, slots.pre, values[slots.pre]), dtype=float),
+                                  weights, bias, layer.bias_sign))
+    shared_grad = _grad(grads, program.shared, values[program.shared])
+    shared = [SharedResult(p.name, float(values[program.shared][i]), float(shared_grad[i]),
+                           float(updated.shared[i]), p.frozen, _uses(problem, p.name))
+              for i, p in enumerate(problem.shared)]
+    outputs, samples = problem.targets.shape[1], problem.targets.shape[0]
+    loss = LossResult(
+        value=float(values[program.objective]),
+        data=float(values[program.loss.total]),
+        penalty=0.0 if program.penalty is None else float(values[program.penalty]),
+        per_sample=np.array(values[program.loss.per_sample], dtype=float),
+        formula=losses.formula(problem.loss, outputs, samples, problem.notation.loss))
+    return Result(problem, layers, shared, loss)
+
+
+def _uses(problem: Problem, name: str) -> list[str]:
+    """Where a shared parameter is used, as 'layer.weights[2,1]' style references (1-based)."""
+    uses = []
+    for layer in problem.network.layers:
+        for key, entries in (("weights", layer.weights), ("bias", layer.bias)):
+            if entries is None:
+                continue
+            for position, used in entries.shared.items():
+                if used == name:
+                    uses.append(f"{layer.name}.{key}[{','.join(str(i + 1) for i in position)}]")
+    return uses
+
+
+def _warnings(result: Result) -> list[str]:
+    """Non-finite values (log of 0, overflow) and derivatives taken at a kink."""
+    found = []
+    if not np.isfinite(result.loss.value):
+        found.append("the loss is not finite: a logarithm of 0 or a negative number "
+                     "(is the output activation right for this loss?)")
+    output = result.layers[-1]
+    saturated = output_from_logits(result.problem) and not np.isfinite(output.grad_act).all()
+    if saturated:
+        found.append(f"layer '{output.name}': the output rounds to exactly 0 or 1, so dL/da there is "
+                     "infinite; the loss and the deltas are computed from z and stay exact")
+    for layer in result.layers:
+        for label, array in (("pre-activation", layer.pre), ("activation", layer.act),
+                             ("dL/da", layer.grad_act), ("delta", layer.delta),
+                             ("weight gradient", layer.weights.grad)):
+            if saturated and layer is output and label == "dL/da":
+                continue
+            finite = np.isfinite(array) if label != "weight gradient" else ~np.isinf(array)  # NaN: no edge
+            if not finite.all():
+                found.append(f"layer '{layer.name}': {label} has non-finite values")
+        kinked = [a.name for a in layer.activations
+                  if a.name in _KINKED or (a.name == "elu" and dict(a.attrs).get("alpha", 1.0) != 1.0)]
+        if kinked and (layer.pre == 0).any():
+            found.append(f"layer '{layer.name}': a pre-activation is exactly 0, where {kinked[0]} has no "
+                         "derivative; the left-hand derivative is used")
+    return found

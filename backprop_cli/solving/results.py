@@ -1,0 +1,129 @@
+"""What solving a problem yields: values, gradients and updates, for each kind of problem."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from ..engine.model import Activation, Entries, GraphProblem, Problem
+from ..engine.network import Parameters
+
+
+@dataclass(eq=False)
+class ParamResult:
+    """A weight matrix or bias vector: values as used, gradients and updated values, NaN where absent.
+
+    For an entry that uses a shared parameter, ``grad`` is the gradient through that one use; the
+    shared parameter's own gradient (the sum over its uses) is in ``Result.shared``.
+    """
+
+    value: np.ndarray
+    grad: np.ndarray
+    updated: np.ndarray
+    entries: Entries
+
+    @property
+    def frozen(self) -> bool:
+        return self.entries.frozen
+
+
+@dataclass(eq=False)
+class LayerResult:
+    """Everything computed for one layer, with samples as rows."""
+
+    index: int
+    name: str
+    activations: tuple[Activation, ...]
+    pre: np.ndarray
+    act: np.ndarray
+    grad_act: np.ndarray
+    delta: np.ndarray
+    weights: ParamResult
+    bias: ParamResult | None
+    bias_sign: float
+
+    @property
+    def units(self) -> int:
+        return self.pre.shape[1]
+
+
+@dataclass(eq=False)
+class SharedResult:
+    """A named parameter: its value, the sum of the gradients of its uses, its updated value."""
+
+    name: str
+    value: float
+    grad: float
+    updated: float
+    frozen: bool
+    uses: list[str]
+
+
+@dataclass(eq=False)
+class LossResult:
+    """The loss of the first step, with the formula that defines it."""
+
+    value: float  # what is minimised: data loss plus penalty
+    data: float
+    penalty: float
+    per_sample: np.ndarray
+    formula: str
+
+
+@dataclass(eq=False)
+class Result:
+    """A worked layered network: the first step in full, then the loss along any further steps."""
+
+    problem: Problem
+    layers: list[LayerResult]
+    shared: list[SharedResult]
+    loss: LossResult
+    history: list[float] = field(default_factory=list)  # objective before each step
+    final_loss: float | None = None  # objective after the last update
+    final: Parameters | None = None  # parameters after the last update
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def trained(self) -> bool:
+        return self.problem.training.learning_rate > 0
+
+    @cached_property
+    def named(self) -> dict[str, SharedResult]:
+        """Shared parameters by name."""
+        return {p.name: p for p in self.shared}
+
+
+@dataclass(eq=False)
+class Value:
+    """A named value of a graph with the gradient of the objective with respect to it."""
+
+    name: str
+    text: str  # the formula, or 'input' / 'parameter'
+    value: np.ndarray
+    grad: np.ndarray
+
+
+@dataclass(eq=False)
+class GraphResult:
+    """A worked computation graph: nodes in dependency order, inputs, parameters (as shared ones)."""
+
+    problem: GraphProblem
+    nodes: list[Value]
+    inputs: list[Value]
+    shared: list[SharedResult]
+    loss: LossResult | None
+    history: list[float] = field(default_factory=list)
+    final_loss: float | None = None
+    final: dict[str, np.ndarray] | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def trained(self) -> bool:
+        return self.problem.training.learning_rate > 0
+
+    @cached_property
+    def named(self) -> dict[str, Value | SharedResult]:
+        """Inputs, parameters and nodes by name."""
+        return {v.name: v for v in (*self.inputs, *self.shared, *self.nodes)}
