@@ -156,20 +156,13 @@ def _loss_factors(case: Case):
     exact, problem = case.exact, case.replays.problem
     yield "off by a factor 2 (the loss's 1/2 dropped, or the 2 from the square forgotten)", 2 * exact
     yield "off by a factor 1/2 (a 1/2 in the loss that is not there)", exact / 2
-    samples, outputs = _counts(problem)
+    samples, outputs = case.replays.kind.counts(problem)
     for count, what in ((samples, "samples"), (outputs, "outputs")):
         if count > 2:
             yield f"off by a factor {count}: sum and mean over the {what} confused", exact * count
             yield f"off by a factor 1/{count}: sum and mean over the {what} confused", exact / count
     if problem.loss is not None and problem.loss.kind != "squared_error":
         yield "log base 10 used instead of the natural log", exact / math.log(10)
-
-
-def _counts(problem) -> tuple[int, int]:
-    """Samples and outputs the loss sums or averages over."""
-    if problem.kind == "layered":
-        return problem.targets.shape
-    return 1, 1 if problem.target is None else int(np.size(problem.target))
 
 
 def _graph_terms(case: Case):
@@ -297,8 +290,7 @@ def _other_layers(case: Case):
 def _slip(answer: Answer, replays: Replays) -> str | None:
     """An arithmetic slip in one factor of a chain-rule product, named when the other factors hold."""
     address, result, problem = answer.address, replays.exact, replays.problem
-    if problem.kind != "layered" or address.index is None or len(problem.inputs) != 1 \
-            or address.kind not in ("delta", "weights_grad"):
+    if address.index is None or address.kind not in ("delta", "weights_grad") or len(problem.inputs) != 1:
         return None
     factors = _chain(address, result, problem)
     if not factors:

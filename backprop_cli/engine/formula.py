@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import math
 from dataclasses import dataclass, field
+from typing import Container
 
 from .ops import ACTIVATIONS
 
@@ -48,53 +49,87 @@ class Expr:
     source: str = ""  # the text of this part of the formula
 
 
-def parse(text: str, known: set[str], later: set[str] = frozenset()) -> tuple[Expr, set[str]]:
+MAX_CHARACTERS = 100_000  # of one formula; longer ones are split into nodes
+MAX_ARGUMENTS = 1_000  # of one call, list or index list
+MAX_NUMBER = 1e300  # literals beyond this are refused rather than overflowing on the way
+NESTED = "expected a formula nested less deeply (split it into several nodes)"
+
+
+class _Scope:
+    """The names a formula may use (``known``) and those defined after it (``later``, for the message)."""
+
+    def __init__(self, known: Container[str], later: Container[str], text: str):
+        self.known, self.later, self.text = known, later, text
+        starts = [0]
+        for line in text.split("\n")[:-1]:
+            starts.append(starts[-1] + len(line) + 1)
+        self.line_starts = starts
+
+    def offset(self, node: ast.AST, end: bool = False) -> int:
+        """A node's character offset in the formula (formulas are ASCII, so bytes and characters agree)."""
+        line = getattr(node, "end_lineno" if end else "lineno", 1) or 1
+        column = getattr(node, "end_col_offset" if end else "col_offset", 0) or 0
+        return self.line_starts[line - 1] + column
+
+
+def parse(text: str, known: Container[str], later: Container[str] = frozenset()) -> tuple[Expr, set[str]]:
     """Check a formula against the whitelist; return it and the names it uses.
 
-    ``known`` are the names it may use; ``later`` those defined after it (named in the message).
+    ``known`` are the names it may use; ``later`` those defined after it (named in the message). Both
+    are only asked about membership, so a dict or a lazy container of any size costs nothing here.
     """
+    text = text.strip()
+    if len(text) > MAX_CHARACTERS:
+        raise FormulaError(f"expected a formula of at most {MAX_CHARACTERS:,} characters, found {len(text):,} "
+                           "(split it into several nodes)")
+    _refuse_non_ascii(text)
     try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except RecursionError:
-        raise FormulaError("expected a formula nested less deeply (split it into several nodes)") from None
+        tree = ast.parse(text, mode="eval")
+    except (RecursionError, MemoryError):  # the parser's own stack: too deep a nesting
+        raise FormulaError(NESTED) from None
     except SyntaxError as exc:
-        raise FormulaError(f"expected a formula, found a syntax error ({exc.msg})", max((exc.offset or 1) - 1, 0))
+        message = NESTED if "too many nested" in (exc.msg or "") else f"expected a formula, found a syntax error ({exc.msg})"
+        raise FormulaError(message, max((exc.offset or 1) - 1, 0))
     used: set[str] = set()
     try:
-        return _expr(tree.body, _Names(known, later, text.strip()), used), used
+        return _expr(tree.body, _Scope(known, later, text), used), used
     except RecursionError:
-        raise FormulaError("expected a formula nested less deeply (split it into several nodes)") from None
+        raise FormulaError(NESTED) from None
 
 
-class _Names(set):
-    """The names a formula may use, and those it may not use yet."""
+def _refuse_non_ascii(text: str) -> None:
+    """Names are compared as written: Python would fold look-alikes ('ｓ', '𝐬', 'ﬁ') into ASCII names."""
+    for offset, character in enumerate(text):
+        if ord(character) > 127:
+            import unicodedata
+            folded = unicodedata.normalize("NFKC", character)
+            hint = f"it reads as '{folded}', which looks alike but is another character" \
+                if folded != character and folded.isascii() else ""
+            raise FormulaError(f"expected ASCII letters, digits and operators, found '{character}' "
+                               f"(U+{ord(character):04X})", offset, hint)
 
-    def __init__(self, known: set[str], later: set[str], text: str = ""):
-        super().__init__(known)
-        self.later = later
-        self.text = text
 
-
-def _expr(node: ast.AST, known: _Names, used: set[str]) -> Expr:
+def _expr(node: ast.AST, known: _Scope, used: set[str]) -> Expr:
     expr = _build(node, known, used)
-    expr.source = ast.get_source_segment(known.text, node) or ""
+    expr.offset = known.offset(node)
+    expr.source = known.text[expr.offset:known.offset(node, end=True)]
     return expr
 
 
-def _build(node: ast.AST, known: _Names, used: set[str]) -> Expr:
-    offset = getattr(node, "col_offset", 0)
+def _build(node: ast.AST, known: _Scope, used: set[str]) -> Expr:
+    offset = known.offset(node)
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-        return Expr("number", float(node.value), offset=offset)
+        return Expr("number", _finite(node.value, offset), offset=offset)
     if isinstance(node, ast.Name):
         if node.id.startswith("__"):
             raise FormulaError(f"expected a name, found the reserved name '{node.id}'", offset)
         if node.id in known.later:
             raise FormulaError(f"expected a name defined before this formula, found '{node.id}', defined "
                                "after it (nodes are computed in the order written; a cycle?)", offset)
-        if node.id not in known:
+        if node.id not in known.known:
             from ..errors import did_you_mean
             raise FormulaError(f"expected a name defined before this formula, found '{node.id}'", offset,
-                               did_you_mean(node.id, known))
+                               did_you_mean(node.id, known.known))
         used.add(node.id)
         return Expr("name", node.id, offset=offset)
     if isinstance(node, ast.BinOp) and type(node.op) in BINARY:
@@ -108,14 +143,15 @@ def _build(node: ast.AST, known: _Names, used: set[str]) -> Expr:
     if isinstance(node, ast.Subscript):
         return Expr("index", _key(node.slice), [_expr(node.value, known, used)], offset=offset)
     if isinstance(node, ast.List):
+        _count(node.elts, "elements in a list", offset)
         return Expr("stack", None, [_expr(e, known, used) for e in node.elts], offset=offset)
     what = {ast.Attribute: "attribute access", ast.Constant: "a string or other constant", ast.Lambda: "a lambda", ast.Compare: "a comparison",
             ast.BoolOp: "a boolean operator", ast.IfExp: "a conditional"}.get(type(node), type(node).__name__)
     raise FormulaError(f"expected arithmetic, a function call, indexing or a name, found {what}", offset)
 
 
-def _call(node: ast.Call, known: _Names, used: set[str]) -> Expr:
-    offset = node.col_offset
+def _call(node: ast.Call, known: _Scope, used: set[str]) -> Expr:
+    offset = known.offset(node)
     if not isinstance(node.func, ast.Name):
         raise FormulaError("expected a function name such as sigmoid or sum, found an expression", offset)
     name = node.func.id
@@ -124,6 +160,7 @@ def _call(node: ast.Call, known: _Names, used: set[str]) -> Expr:
         raise FormulaError(f"expected a function ({', '.join(FUNCTIONS)}), found '{name}'", offset,
                            did_you_mean(name, FUNCTIONS))
     op, arity = FUNCTIONS[name]
+    _count(node.args, f"arguments of {name}", offset)
     args = [_expr(a, known, used) for a in node.args]
     if (arity == "1+" and not args) or (isinstance(arity, int) and len(args) != arity):
         want = "at least one argument" if arity == "1+" else f"{arity} argument{'s' if arity != 1 else ''}"
@@ -142,9 +179,27 @@ def _call(node: ast.Call, known: _Names, used: set[str]) -> Expr:
     return Expr("op", op, args, attrs, offset)
 
 
+def _finite(value: int | float, offset: int) -> float:
+    """A literal as a float, refused when it is beyond float range (or too long to convert)."""
+    if isinstance(value, int) and value.bit_length() > 1000 or abs(value) > MAX_NUMBER:
+        raise FormulaError(f"expected a number of at most {MAX_NUMBER:g} in size, found a larger one", offset)
+    return float(value)
+
+
+def _count(items: list, what: str, offset: int) -> None:
+    if len(items) > MAX_ARGUMENTS:
+        raise FormulaError(f"expected at most {MAX_ARGUMENTS:,} {what}, found {len(items):,} "
+                           "(split it into several nodes)", offset)
+
+
 def _constant(node: ast.AST) -> float:
+    return _finite(_literal(node), getattr(node, "col_offset", 0))
+
+
+def _literal(node: ast.AST) -> int | float:
+    """A number written as a literal, with any minus signs before it."""
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        return -_constant(node.operand)
+        return -_literal(node.operand)
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
         return node.value
     raise FormulaError("expected a number", getattr(node, "col_offset", 0))
@@ -153,17 +208,24 @@ def _constant(node: ast.AST) -> float:
 def _key(node: ast.AST):
     """An index made only of constant integers, slices with constant bounds and lists of integers."""
     if isinstance(node, ast.Tuple):
+        _count(node.elts, "indices", getattr(node, "col_offset", 0))
         return tuple(_key(e) for e in node.elts)
     if isinstance(node, ast.Slice):
-        parts = [None if p is None else int(_integer(p)) for p in (node.lower, node.upper, node.step)]
-        return slice(*parts)
+        return slice(*[None if p is None else _integer(p) for p in (node.lower, node.upper, node.step)])
     if isinstance(node, ast.List):
-        return [int(_integer(e)) for e in node.elts]
-    return int(_integer(node))
+        _count(node.elts, "indices in a list", getattr(node, "col_offset", 0))
+        return [_integer(e) for e in node.elts]
+    return _integer(node)
+
+
+MAX_INDEX = 2 ** 31 - 1
 
 
 def _integer(node: ast.AST) -> int:
-    value = _constant(node)
-    if not math.isfinite(value) or value != int(value):
-        raise FormulaError(f"expected a whole-number index, found {value}", getattr(node, "col_offset", 0))
+    value = _literal(node)
+    offset = getattr(node, "col_offset", 0)
+    if isinstance(value, float) and (not math.isfinite(value) or value != int(value)):
+        raise FormulaError(f"expected a whole-number index, found {value}", offset)
+    if abs(value) > MAX_INDEX:
+        raise FormulaError(f"expected an index of at most {MAX_INDEX:,} in size, found a larger one", offset)
     return int(value)

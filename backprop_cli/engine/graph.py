@@ -58,7 +58,7 @@ def evaluate(tape: Tape, expr: Expr, env: dict[str, int], budget: list[int] | No
                 result = tape.apply(expr.value, result, arg)
             return result
         return tape.apply(expr.value, *args, **expr.attrs)
-    except (ValueError, IndexError, TypeError) as exc:
+    except (ValueError, IndexError, TypeError, OverflowError, MemoryError) as exc:
         shapes = " and ".join("×".join(map(str, tape.values[a].shape)) or "scalar" for a in args)
         raise ShapeError(f"expected operands that fit, found {shapes} ({exc})", expr) from None
 

@@ -157,11 +157,13 @@ def _nodes(node: Node, tape: Tape, env: dict[str, int], f: Fields) -> list[Formu
     named = _named(node, f, "node")
     if named is None:
         return None
+    if not named:
+        f.error(node, "expected at least one node (name: formula), found none")
+        return None
     nodes, ok = [], True
     budget = [MAX_VALUES - sum(tape.values[slot].size for slot in env.values())]
-    pending = set(named)
-    for name, child in named.items():
-        pending.discard(name)
+    order = {name: position for position, name in enumerate(named)}
+    for position, (name, child) in enumerate(named.items()):
         line, column = node.key_marks[name]
         if name in env:
             f.error(node, f"expected a new name, found '{name}' defined before", at_key=name)
@@ -174,7 +176,7 @@ def _nodes(node: Node, tape: Tape, env: dict[str, int], f: Fields) -> list[Formu
             ok = False
             continue
         try:
-            expr, _ = formula.parse(text, set(env), later=pending | {name})
+            expr, _ = formula.parse(text, env, later=_Later(order, position))
             slot = evaluate(tape, expr, env, budget=budget)
         except formula.FormulaError as exc:
             _error_at(f, child, text, exc.offset, str(exc), exc.hint)
@@ -191,6 +193,16 @@ def _nodes(node: Node, tape: Tape, env: dict[str, int], f: Fields) -> list[Formu
         env[name] = slot
         nodes.append(FormulaNode(name, text.strip(), expr, line, column, tape.values[slot].shape))
     return nodes if ok else None
+
+
+class _Later:
+    """The node names defined at or after a position: those a formula may not use yet."""
+
+    def __init__(self, order: dict[str, int], position: int):
+        self.order, self.position = order, position
+
+    def __contains__(self, name: object) -> bool:
+        return self.order.get(name, -1) >= self.position
 
 
 def _error_at(f: Fields, node: Node, text: str, offset: int, message: str, hint: str = "") -> None:

@@ -26,6 +26,7 @@ class ProblemKind(Protocol):
     def resolve(self, text: str, problem) -> Address: ...
     def lookup(self, address: Address, result) -> np.ndarray: ...
     def slot(self, address: Address, problem) -> tuple[Hashable, int | None]: ...
+    def counts(self, problem) -> tuple[int, int]: ...
     def size(self, result) -> int: ...
 
 
@@ -75,7 +76,13 @@ class Layered:
         return (labels[kind], address.layer), None
 
     @staticmethod
+    def counts(problem) -> tuple[int, int]:
+        """How many samples and outputs the loss sums or averages over."""
+        return problem.targets.shape
+
+    @staticmethod
     def size(result) -> int:
+        """How many values one run holds."""
         return sum(layer.pre.size + layer.weights.value.size for layer in result.layers)
 
 
@@ -116,7 +123,13 @@ class Graph:
         return ({"shared": "param"}.get(group, group), address.name), None
 
     @staticmethod
+    def counts(problem) -> tuple[int, int]:
+        """How many samples and outputs the loss sums or averages over (one sample)."""
+        return 1, 1 if problem.target is None else int(np.size(problem.target))
+
+    @staticmethod
     def size(result) -> int:
+        """How many values one run holds."""
         return sum(value.value.size for value in result.nodes)
 
 
