@@ -14,7 +14,7 @@ from yaml.constructor import SafeConstructor
 
 from ..errors import Diagnostic, ProblemError
 
-MAX_NODES = 2_000_000  # guards against alias expansion ("billion laughs") and absurd files
+MAX_NODES = 200_000  # values in a file, aliases expanded: bounds the memory a file can take
 MAX_DEPTH = 64  # levels of nesting; also stops an alias that contains itself
 MAX_BYTES = 16 * 1024 * 1024  # a larger file is refused before it is read
 
@@ -128,7 +128,7 @@ class _Builder:
         if node.tag.endswith(":str") or node.tag.endswith(":timestamp"):
             return node.value
         try:
-            return self.constructor.construct_object(node, deep=True)
+            return self.constructor.yaml_constructors[node.tag](self.constructor, node)
         except (yaml.YAMLError, ValueError, LookupError):  # e.g. '!!bool 0.5', '!!int ""', a 5000-digit int
             kind = node.tag.rsplit(":", 1)[1]
             self.error(node, path, f"expected {_KINDS.get(kind, kind)}, found {describe(node.value)}")
@@ -215,9 +215,22 @@ def unreadable_character(filename: str, text: str, exc: yaml.reader.ReaderError)
                                                   f"U+{exc.character:04X} ({exc.reason})")
 
 
+def _count_values(text: str, filename: str) -> None:
+    """Refuse a file that writes out too many values, from the parser's events, before any is built."""
+    count = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
+            count += 1
+            if count > MAX_NODES:
+                mark = event.start_mark
+                raise ProblemError([Diagnostic(filename, mark.line + 1, mark.column + 1, "",
+                                               f"expected at most {MAX_NODES:,} YAML values in a file, found more")])
+
+
 def parse(text: str, filename: str) -> Node:
     """Parse YAML text into a positioned node tree; raise ProblemError on anything but plain data."""
     try:
+        _count_values(text, filename)
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
