@@ -7,6 +7,7 @@ its kind in ``kind``, which selects how it is compiled, solved, addressed and sh
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -148,6 +149,11 @@ class Problem:
     expected: list = field(default_factory=list)  # the answers to check, in the order written
     check: object = None  # the file's check: settings, None when it has none
 
+    @cached_property
+    def shared_index(self) -> dict[str, int]:
+        """Position of each shared parameter by name."""
+        return {p.name: i for i, p in enumerate(self.shared)}
+
 
 @dataclass(eq=False)
 class FormulaNode:
@@ -181,3 +187,8 @@ class GraphProblem:
     notation: Notation = Notation()
     expected: list = field(default_factory=list)
     check: object = None
+
+    @cached_property
+    def node_index(self) -> dict[str, tuple[int, tuple[int, ...]]]:
+        """Position (from 1) and shape of each node by name."""
+        return {spec.name: (i + 1, spec.shape) for i, spec in enumerate(self.nodes)}

@@ -72,26 +72,48 @@ _INDEX = re.compile(r"_(?P<index>\{[^}]*\}|[0-9,]+)|\[(?P<bracket>[0-9, ]+)\]")
 _WHOLE = re.compile(r"(?:(?:d|∂)(?P<loss>[^/\s]+)\s*/\s*(?:d|∂))?(?P<body>.*?)(?P<updated>['+])?")
 
 
+MAX_ADDRESS = 200  # characters
+
+
+def _one_line(text: str) -> str:
+    """The address without surrounding blanks; refused when it could not be one written on a sheet."""
+    text = text.strip()
+    if len(text) > MAX_ADDRESS:
+        raise AddressError(f"expected an address of at most {MAX_ADDRESS} characters, found {len(text):,}")
+    if any(not c.isprintable() for c in text):
+        raise AddressError("expected an address on one line of printable characters, found a control character")
+    return text
+
+
+def _split_index(body: str, names) -> tuple[str, str | None]:
+    """A name and the index after it: the longest known name that the rest of ``body`` indexes
+    (``x_3``, ``x_{2,1}``, ``x[0]``), or ``body`` itself. Linear in the length of ``body``."""
+    if body in names:
+        return body, None
+    for cut in sorted((i for i, c in enumerate(body) if c in "_["), reverse=True):
+        if body[:cut] in names:
+            rest = _INDEX.fullmatch(body[cut:])
+            if rest and rest["index"]:
+                return body[:cut], rest["index"]
+            if rest:
+                parts = [p.strip() for p in rest["bracket"].split(",")]
+                if all(p.isascii() and p.isdigit() for p in parts):
+                    return body[:cut], "{" + ",".join(str(int(p) + 1) for p in parts) + "}"
+    return body, None
+
+
 def resolve_graph(text: str, problem: GraphProblem) -> Address:
     """An address in a computation graph: a node, input or parameter by name (``b2``, ``x_3``,
     ``dL/dx_1``, ``w'``), or the loss. ``x_1`` counts from 1 like a sheet, ``x[0]`` from 0 like a formula."""
-    names = {*(spec.name for spec in problem.nodes), *problem.inputs, *problem.params}
-    whole = _WHOLE.fullmatch(text.strip())
+    nodes = problem.node_index
+    whole = _WHOLE.fullmatch(_one_line(text))
     loss, body, updated = whole["loss"], whole["body"], bool(whole["updated"])
-    name, index = body, None
-    if body not in names:  # the longest name followed by an index: x_3, x_{2,1}, x[0]
-        for known in sorted(names, key=len, reverse=True):
-            rest = _INDEX.fullmatch(body[len(known):]) if body.startswith(known) else None
-            if rest:
-                name = known
-                index = rest["index"] or "{" + ",".join(str(int(p) + 1) for p in rest["bracket"].split(",")) + "}"
-                break
+    name, index = _split_index(body, _GraphNames(problem))
     n = problem.notation
     if loss is not None and loss not in (n.loss, "L"):
         raise AddressError(f"expected a gradient written d{n.loss}/d..., found '{text}'")
     if name in (n.loss, "L", "loss") and not (loss or updated or index):
         return Address(text, "loss")
-    nodes = {spec.name: (i + 1, spec.shape) for i, spec in enumerate(problem.nodes)}
     if name in nodes:
         kind, (position, shape) = "node", nodes[name]
     elif name in problem.inputs:
@@ -109,16 +131,28 @@ def resolve_graph(text: str, problem: GraphProblem) -> Address:
     return Address(text, kind, position, position_index, name, shape)
 
 
+class _GraphNames:
+    """Membership in a graph's names (nodes, inputs, parameters) without building a set."""
+
+    def __init__(self, problem: GraphProblem):
+        self.problem = problem
+
+    def __contains__(self, name: str) -> bool:
+        p = self.problem
+        return name in p.node_index or name in p.inputs or name in p.params
+
+
 def resolve_layered(text: str, problem: Problem) -> Address:
     """Resolve an address against a layered problem, or raise AddressError saying what was expected."""
-    whole = _WHOLE.fullmatch(text.strip())
-    if whole and whole["body"] in {p.name for p in problem.shared}:  # names such as bias_hidden
+    text = _one_line(text)
+    whole = _WHOLE.fullmatch(text)
+    if whole and whole["body"] in problem.shared_index:  # names such as bias_hidden
         text_loss, updated_mark = whole["loss"], bool(whole["updated"])
         if text_loss is not None and text_loss not in (problem.notation.loss, "L"):
             raise AddressError(f"expected a gradient written d{problem.notation.loss}/d..., found '{text}'")
         kind = "shared_grad" if text_loss else "shared_updated" if updated_mark else "shared"
         return Address(text, kind, name=whole["body"], shape=())
-    match = _PATTERN.fullmatch(text.strip().replace("y_hat", "ŷ"))
+    match = _PATTERN.fullmatch(text.replace("y_hat", "ŷ"))
     if not match:
         raise AddressError("expected an address such as z^(1)_2, dL/dw^(2)_11, w^(1)_21' or L, "
                            f"found '{text}'")
@@ -137,7 +171,7 @@ def resolve_layered(text: str, problem: Problem) -> Address:
         symbol, layer_text = n.act, str(len(problem.network.layers))
     if symbol == n.input and layer_text in (None, "0") and symbol not in (n.pre, n.act):
         symbol, layer_text = n.act, "0"
-    shared = {p.name for p in problem.shared}
+    shared = problem.shared_index
     if layer_text is None and symbol in shared:
         kind = "shared_grad" if loss else "shared_updated" if updated else "shared"
         if index is not None:
@@ -160,7 +194,7 @@ def resolve_layered(text: str, problem: Problem) -> Address:
 def _layer(text: str, problem: Problem, base: str) -> int:
     layers = problem.network.layers
     names = {layer.name: i + 1 for i, layer in enumerate(layers)}
-    if text.strip().isdigit():
+    if text.isascii() and text.isdigit():
         layer = int(text)
         lowest = 0 if base == "act" else 1
         if not lowest <= layer <= len(layers):
@@ -212,7 +246,7 @@ def _index(text: str, shape: tuple[int, ...], kind: str, problem: Problem, addre
         parts = list(body)
     else:
         parts = [body]
-    if len(parts) != len(shape) or not all(p.isdigit() for p in parts):
+    if len(parts) != len(shape) or not all(p.isascii() and p.isdigit() for p in parts):
         dims = "one index" if len(shape) == 1 else f"{len(shape)} indices, e.g. _21 or _{{12,3}}"
         raise AddressError(f"expected {dims} for '{address}', found '_{text}'")
     offsets = _offsets(kind, problem)

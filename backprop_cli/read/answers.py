@@ -17,7 +17,7 @@ from . import addresses
 from .fields import Fields
 from .yaml_tree import Node
 
-_MANTISSA = re.compile(r"[-+]?(\d*)\.?(\d*)(?:[eE]([-+]?\d+))?")
+_MANTISSA = re.compile(r"[-+]?(\d*)(?:\.(\d*))?(?:[eE]([-+]?\d+))?")  # one way to match: linear time
 TOLERANCE_KEYS = ("abs", "rel", "decimals")
 
 

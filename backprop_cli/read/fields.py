@@ -9,8 +9,10 @@ from typing import Iterable
 from ..errors import Diagnostic, ProblemError, did_you_mean
 from .yaml_tree import Node
 
-_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
-_FRACTION = re.compile(r"([-+]?\d+)\s*/\s*(\d+)")
+# Each pattern can match a text in one way only, so a failing match takes linear time.
+_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
+_FRACTION = re.compile(r"([-+]?\d+) */ *(\d+)")
+MAX_NUMBER_TEXT = 400  # characters of a number written as text; longer ones are not numbers
 
 
 class Fields:
@@ -107,6 +109,8 @@ def as_number(value: object) -> float | None:
             return float(value)
         if isinstance(value, str):
             text = value.strip()
+            if len(text) > MAX_NUMBER_TEXT:
+                return None
             if _NUMBER.fullmatch(text):
                 return float(text)
             match = _FRACTION.fullmatch(text)
