@@ -306,6 +306,26 @@ def test_a_bad_layer_size_does_not_hide_other_layer_errors(tmp_path):
           "(did you mean 'sigmoid'?)")
 
 
+# -- names -------------------------------------------------------------------------------------------------
+
+def test_two_layers_whose_shared_biases_would_share_a_name(tmp_path):
+    check(tmp_path, "network:\n  inputs: 1\n  layers:\n"
+                    "    - {name: a b, units: 1, weights: 0.5, bias: {shared: 0.1}}\n"
+                    "    - {name: a_b, units: 1, weights: 0.5, bias: {shared: 0.2}}\n"
+                    "input: 1\ntarget: 1\nloss: squared_error\n",
+          "5:49: error: network.layers[2].bias: expected a name of its own for the shared bias of layer 'a_b', "
+          "found 'bias_a_b', which is already the name of the shared bias of layer 'a b' (line 4) "
+          "(rename the layer or the parameter)")
+
+
+def test_a_shared_bias_named_like_a_declared_parameter(tmp_path):
+    check(tmp_path, "parameters: {bias_h: 5}\n" + edit(("name: hidden", "name: h"),
+                                                       ("bias: [0.1, 0.2]", "bias: {shared: 0.1}")),
+          "10:13: error: network.layers[1].bias: expected a name of its own for the shared bias of layer 'h', "
+          "found 'bias_h', which is already the name of the parameter declared at line 1 "
+          "(rename the layer or the parameter)")
+
+
 # -- sizes -------------------------------------------------------------------------------------------------
 
 def refused_quickly(tmp_path: Path, text: str, *expected: str) -> None:

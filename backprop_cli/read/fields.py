@@ -12,6 +12,7 @@ from .yaml_tree import Node
 # Each pattern can match a text in one way only, so a failing match takes linear time.
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 _FRACTION = re.compile(r"([-+]?\d+) */ *(\d+)")
+MAX_HINTS = 100  # past this many problems in a file, no more "did you mean" is worked out
 MAX_NUMBER_TEXT = 400  # characters of a number written as text; longer ones are not numbers
 
 
@@ -39,14 +40,16 @@ class Fields:
             self.error(node, f"expected a mapping, found {node.describe()}")
             return None
         allowed = list(allowed)
+        known = set(allowed)
         for key in node.value:
-            if key not in allowed:
+            if key not in known:
+                hint = did_you_mean(key, allowed) if len(self.diagnostics) < MAX_HINTS else ""
                 self.error(node, f"unknown key '{key}', expected one of: {', '.join(allowed)}",
-                           did_you_mean(key, allowed), at_key=key, path=f"{node.path}.{key}".lstrip("."))
+                           hint, at_key=key, path=f"{node.path}.{key}".lstrip("."))
         for key in required:
             if key not in node.value:
                 self.error(node, f"expected a key '{key}', found none")
-        return {k: v for k, v in node.value.items() if k in allowed}
+        return {k: v for k, v in node.value.items() if k in known}
 
     def number(self, node: Node, what: str = "a number", minimum: float | None = None,
                exclusive: bool = False) -> float | None:

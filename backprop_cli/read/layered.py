@@ -33,6 +33,7 @@ class _Reader:
     def __init__(self, fields: Fields):
         self.f = fields
         self.shared: dict[str, SharedParameter] = {}
+        self.origins: dict[str, str] = {}  # where each shared parameter's name comes from, for messages
         self.values = 0  # weights and activations of the network, once its sizes are known
 
     # -- top level -------------------------------------------------------------------------------
@@ -84,6 +85,7 @@ class _Reader:
                 value = self.f.number(child)
             if value is not None:
                 self.shared[name] = SharedParameter(name, value, frozen)
+                self.origins[name] = f"the parameter declared at line {node.key_marks[name][0]}"
 
     # -- network ---------------------------------------------------------------------------------
     def network(self, node: Node, top: dict[str, Node]) -> Network | None:
@@ -291,7 +293,13 @@ class _Reader:
         if value is None:
             return None
         name = f"{key}_{re.sub(r'[^A-Za-z0-9_]', '_', layer_name)}"
+        if name in self.shared:
+            self.f.error(node, f"expected a name of its own for the shared {key} of layer '{layer_name}', found "
+                               f"'{name}', which is already the name of {self.origins[name]}",
+                         "rename the layer or the parameter")
+            return None
         self.shared[name] = SharedParameter(name, value, frozen)
+        self.origins[name] = f"the shared {key} of layer '{layer_name}' (line {node.line})"
         return Entries(np.zeros(shape), shared={i: name for i in np.ndindex(shape)})
 
     def random(self, node: Node, shape: tuple[int, ...], seed: list[int], fan_in: int, fan_out: int,
