@@ -354,6 +354,26 @@ def test_many_samples_given_as_columns_count_towards_the_size(tmp_path):
                     "40,046,001 (too large to work here)")
 
 
+def test_training_that_would_take_hours_is_refused(tmp_path):
+    layers = "".join("    - {units: 1, activation: tanh, weights: 0.5, bias: 0.1}\n" for _ in range(2000))
+    path = write(tmp_path, f"network:\n  inputs: 1\n  layers:\n{layers}input: 1\ntarget: 1\n"
+                           "loss: squared_error\ntrain: {learning_rate: 0.1, steps: 100000}\n")
+    result = invoke(path)
+    assert result.exit_code == 2
+    assert re.fullmatch(rf"{re.escape(str(path))}:2007:8: error: train: expected training that takes at most "
+                        r"about 30 s here, found about [\d,]+ s for 100,000 steps \(at most about [\d,]+ steps fit\)\n",
+                        result.stderr), result.stderr
+
+
+def test_a_graph_trained_too_long_is_refused(tmp_path):
+    path = write(tmp_path, "graph:\n  params: {w: " + str([[0.5] * 1000] * 100) + "}\n"
+                           "  nodes: {y: sum(tanh(w) * w)}\ntrain: {learning_rate: 0.1, steps: 100000}\n")
+    result = invoke(path)
+    assert result.exit_code == 2
+    assert "train: expected training that takes at most about 30 s here" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
 def test_billion_laughs_fails_fast(tmp_path):
     lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     for previous, name in zip("abcdefgh", "bcdefghi"):

@@ -13,7 +13,6 @@ from typing import Literal, NamedTuple
 import numpy as np
 
 MAX_VALUES = 2_000_000  # values a problem may hold in all; larger ones are refused before allocating
-STEP_BUDGET = 2_000_000_000  # steps × values: the most training work a file may ask for
 
 Orientation = Literal["out_in", "in_out"]
 Reduction = Literal["sum", "mean"]

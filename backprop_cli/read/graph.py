@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from ..engine import formula
+from ..engine import cost, formula
 from ..engine.graph import ShapeError, evaluate
 from ..engine.model import MAX_VALUES, FormulaNode, GraphProblem
 from ..engine.tape import Tape
@@ -41,6 +41,10 @@ def read_problem(tree: Node, f: Fields) -> GraphProblem:
         f.error(top["loss"], "expected a target for the loss, found none", at_key=None)
     elif "target" in top and "loss" not in top:
         f.error(top["target"], "expected a loss to go with the target, found none")
+    if graph is not None and "train" in top:
+        seconds = cost.tape_seconds(graph["tape"], training.steps)
+        if seconds > cost.MAX_TRAINING_SECONDS:
+            f.error(top["train"], cost.refusal(seconds, training.steps))
     if graph is not None:
         shape = graph["output_shape"]
         if "target" in top and loss is not None:
@@ -88,7 +92,7 @@ def read_graph(node: Node, f: Fields) -> dict | None:
     if output is None:
         return None
     return {"inputs": inputs, "params": params, "frozen": frozen, "nodes": nodes, "output": output,
-            "output_shape": tape.values[env[output]].shape}
+            "output_shape": tape.values[env[output]].shape, "tape": tape}
 
 
 def _array(node: Node, f: Fields) -> np.ndarray | None:

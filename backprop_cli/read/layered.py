@@ -9,8 +9,8 @@ import re
 
 import numpy as np
 
-from ..engine.model import (MAX_VALUES, STEP_BUDGET, Activation, Entries, Layer, Network, Problem,
-                            SharedParameter)
+from ..engine import cost
+from ..engine.model import MAX_VALUES, Activation, Entries, Layer, Network, Problem, SharedParameter
 from ..engine.ops import ACTIVATIONS
 from ..errors import did_you_mean
 from . import addresses, sections
@@ -48,6 +48,7 @@ class _Reader:
         network = self.network(top["network"], top) if "network" in top else None
         loss = sections.loss(top["loss"], f) if "loss" in top else None
         training = sections.training(top, f)
+        inputs = targets = None
         if network is not None and samples_are is not None:
             inputs = self.data(top.get("input"), network.inputs, samples_are, "input")
             targets = self.data(top.get("target"), network.layers[-1].units, samples_are, "target")
@@ -59,9 +60,10 @@ class _Reader:
             for key in ("input", "target"):
                 if key in top:
                     self.check_numbers(top[key])
-        if "train" in top and self.values <= MAX_VALUES and training.steps * self.values > STEP_BUDGET:
-            f.error(top["train"], f"expected at most {STEP_BUDGET // max(self.values, 1):,} steps for a network "
-                                  f"of {self.values:,} values, found {training.steps:,} (too long to work here)")
+        if "train" in top and network is not None and inputs is not None:
+            seconds = self.training_seconds(network, len(inputs), training.steps)
+            if seconds > cost.MAX_TRAINING_SECONDS:
+                f.error(top["train"], cost.refusal(seconds, training.steps))
         settings = sections.check_settings(top, f)
         f.raise_if_any()
         problem = Problem(source=f.filename, title=title, network=network, inputs=inputs,
@@ -143,6 +145,11 @@ class _Reader:
                                f"found {total:,} (too large to work here)")
             return False
         return True
+
+    def training_seconds(self, network: Network, samples: int, steps: int) -> float:
+        """Estimated time of the training asked for: about 6 recorded ops a layer, 10 for the loss."""
+        weights = sum(layer.weights.values.size for layer in network.layers)
+        return cost.training_seconds(steps, 6 * len(network.layers) + 10, samples * weights, self.values)
 
     def layer_settings(self, keys: dict[str, Node], index: int, units: int | None):
         """A layer's name, activation(s) and frozen parts: the checks that do not need its shape."""
