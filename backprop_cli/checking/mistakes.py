@@ -20,6 +20,8 @@ from ..read.answers import Answer
 from ..solving.kinds import lookup
 from .replays import GRADIENTS, LAYERED, Replays
 
+MAX_MIXUPS = 1_000  # elements of an array tried as the one a student confused an entry with
+MAX_ELEMENTS = 20  # wrong elements of one answer diagnosed one by one
 LOOSE = 0.3  # a mistake still counts as the likely cause within 30% when nothing fits exactly
 MARGIN = 0.5  # ... and when it is at least twice as close as the exact value
 
@@ -81,13 +83,16 @@ def _by_element(answer: Answer, replays: Replays, digits: list[int], carried: ob
     if ok.all() or not ok.any():
         return None
     parts = []
-    for position in zip(*np.nonzero(~ok)):
+    wrong = list(zip(*np.nonzero(~ok)))
+    for position in wrong[:MAX_ELEMENTS]:
         where = replace(answer.address, index=tuple(position))
         element = Answer(where, answer.written[position], answer.decimals[position], answer.tolerance,
                          answer.line, answer.column)
         reason = diagnose(element, replays, digits, carried, acceptable, loose=False) or "wrong (an arithmetic slip?)"
         label = ",".join(str(p + 1) for p in position)
         parts.append(f"element ({label}): {reason}")
+    if len(wrong) > MAX_ELEMENTS:
+        parts.append(f"{len(wrong) - MAX_ELEMENTS} more elements wrong")
     return "; ".join(parts) + "; the others right"
 
 
@@ -263,6 +268,8 @@ def _other_elements(case: Case):
     if address.index is None:
         return
     whole = lookup(replace(address, index=None), case.result)
+    if whole.size > MAX_MIXUPS:
+        return
     for position in np.ndindex(whole.shape):
         if position != address.index:
             where = ",".join(str(p + 1) for p in position)

@@ -13,6 +13,7 @@ from typing import Callable, Hashable
 
 import numpy as np
 
+from ..engine import cost
 from ..engine.formula import Expr
 from ..engine.ops import ACTIVATIONS
 from ..engine.tape import Interpreter, Step, Tape
@@ -21,6 +22,7 @@ from ..read.answers import Answer
 from ..solving.kinds import kind_of
 
 MAX_REPLAY_VALUES = 200_000  # above this many values, no replays (time and memory)
+MAX_REPLAY_SECONDS = 3.0  # estimated time all replays of one file may take
 MAX_EDGES = 40  # paths tried in one computation graph
 MAX_TERMS = 64  # terms tried in one layered network
 GRADIENTS = ("grad_act", "delta", "weights_grad", "bias_grad", "shared_grad", "node_grad", "input_grad")
@@ -94,12 +96,19 @@ class Replays:
         self.kind = kind_of(problem)
         self._cache: dict[object, object] = {}
         self.large = self.kind.size(exact) > MAX_REPLAY_VALUES
+        self.exhausted = False  # some replay was skipped: the time allowed for them was spent
+        self._seconds_each = 0.0 if self.large else cost.tape_seconds(self.kind.compile(problem).tape, 2)
+        self._seconds = 0.0
 
     def _run(self, key: object, by_hand: bool = False, rewrite=None, **how):
         """The first step worked by a HandInterpreter configured by ``how``."""
         if self.large:  # too big to work again and again: only the exact run is compared
             return self.exact
         if key not in self._cache:
+            if self._seconds + self._seconds_each > MAX_REPLAY_SECONDS:
+                self.exhausted = True
+                return self.exact
+            self._seconds += self._seconds_each
             self._cache[key] = self.kind.replay(self.problem, lambda program: HandInterpreter(program, **how),
                                                 by_hand=by_hand, rewrite=rewrite)
         return self._cache[key]
@@ -191,8 +200,7 @@ class Replays:
         """Edges of a computation graph along which a value used more than once gets its gradient,
         as ((step's output slot, input), description), in the order the backward pass meets them."""
         if "edges" not in self._cache:
-            from ..engine.graph import record
-            tape = record(self.problem).tape
+            tape = self.kind.compile(self.problem).tape
             root = tape.slots[("objective",)]
             edges = [(tape.steps[k], i) for k in reversed(tape.needed(root))
                      for i, slot in enumerate(tape.steps[k].inputs) if tape.trainable[slot]]

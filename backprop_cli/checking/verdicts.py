@@ -7,6 +7,7 @@ rounded as by hand); ``follows`` (wrong, but right given the student's own earli
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +18,7 @@ from . import mistakes
 from .replays import Replays, can_carry
 
 PASSING = ("correct", "drift")
+MAX_SOURCES = 8  # earlier wrong answers an error may have been carried from, the latest ones
 
 
 @dataclass(eq=False)
@@ -63,15 +65,17 @@ def check(problem, rounding: int | None = None) -> FileCheck:
     if rounding is None and problem.check is not None:
         rounding = problem.check.rounding
     verdicts: dict[int, Verdict] = {}
-    for answer in sorted(problem.expected, key=lambda a: a.address.stage):
-        exact = lookup(answer.address, result)
-        earlier = [verdicts[id(a)] for a in problem.expected if id(a) in verdicts
-                   and a.address.stage < answer.address.stage and can_carry(a.address)]
-        if answer.matches(exact):
-            verdict = Verdict(answer, exact, "correct")
-        else:
-            verdict = _judge(answer, exact, earlier, replays, rounding)
-        verdicts[id(answer)] = verdict
+    earlier: list[Verdict] = []  # verdicts of a stage before the current one that can be carried
+    for _, group in itertools.groupby(sorted(problem.expected, key=lambda a: a.address.stage),
+                                      key=lambda a: a.address.stage):
+        group = list(group)
+        for answer in group:
+            exact = lookup(answer.address, result)
+            if answer.matches(exact):
+                verdicts[id(answer)] = Verdict(answer, exact, "correct")
+            else:
+                verdicts[id(answer)] = _judge(answer, exact, earlier, replays, rounding)
+        earlier += [verdicts[id(a)] for a in group if can_carry(a.address)]
     report.verdicts = [verdicts[id(a)] for a in problem.expected]
     return report
 
@@ -93,7 +97,7 @@ def _judge(answer: Answer, exact: np.ndarray, earlier: list[Verdict], replays: R
                 how = "" if places is None else f", every step rounded to {places} decimals"
                 return Verdict(answer, exact, "drift", f"right from the rounded values written before it{how}",
                                value)
-    for sources in [[w] for w in wrong] + ([wrong] if len(wrong) > 1 else []):
+    for sources in [[w] for w in wrong[-MAX_SOURCES:]] + ([wrong] if len(wrong) > 1 else []):
         value = lookup(answer.address, replays.carried(passing + sources))
         if answer.matches(value):
             names = ", ".join(w.address.text for w in sources)
@@ -104,6 +108,8 @@ def _judge(answer: Answer, exact: np.ndarray, earlier: list[Verdict], replays: R
     if passing:
         acceptable += [replays.carried(passing, places) for places in [None, *digits]]
     reason = mistakes.diagnose(answer, replays, digits, carried, acceptable) or "no usual mistake explains it"
+    if replays.exhausted and reason.startswith(("no usual", "most likely")):
+        reason += " (not every usual mistake was tried: the file asks for more diagnoses than fit the time allowed)"
     return Verdict(answer, exact, "wrong", reason)
 
 

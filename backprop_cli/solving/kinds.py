@@ -1,6 +1,7 @@
 """The one protocol every kind of problem follows, and the registry of kinds.
 
-A kind (``layered``, ``graph``) says how its problems are solved and replayed by another interpreter,
+A kind (``layered``, ``graph``) says how its problems are recorded on a tape (``compile``), solved and
+replayed by another interpreter,
 how an address written in its notation is resolved, and what value an address names in a result.
 The stages after solving (checking, rendering) find a problem's kind here through ``kind_of``.
 """
@@ -11,6 +12,7 @@ from typing import Callable, Hashable, Protocol
 
 import numpy as np
 
+from ..engine import network
 from ..read import addresses
 from ..read.addresses import Address
 from . import layered
@@ -21,6 +23,7 @@ class ProblemKind(Protocol):
 
     name: str
 
+    def compile(self, problem): ...
     def solve(self, problem): ...
     def replay(self, problem, interpreter: Callable, **how): ...
     def resolve(self, text: str, problem) -> Address: ...
@@ -38,6 +41,7 @@ class Layered:
     """Stacks of layers (``network:``)."""
 
     name = "layered"
+    compile = staticmethod(network.record)
     solve = staticmethod(layered.solve)
     replay = staticmethod(layered.replay)
     resolve = staticmethod(addresses.resolve_layered)
@@ -91,6 +95,11 @@ class Graph:
 
     name = "graph"
     resolve = staticmethod(addresses.resolve_graph)
+
+    @staticmethod
+    def compile(problem):
+        from ..engine import graph
+        return graph.record(problem)
 
     @staticmethod
     def solve(problem):
