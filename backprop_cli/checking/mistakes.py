@@ -40,6 +40,8 @@ def diagnose(answer: Answer, replays: Replays, digits: list[int], carried: objec
     nearest = None
     for rounding, base, note in bases:
         for reason, value, loosely in _candidates(answer, base, replays, rounding, variable=base is not carried):
+            if not replays.spend_candidate():
+                break
             if value is None or not np.all(np.isfinite(np.nan_to_num(value, nan=0.0))):
                 continue
             if answer.matches(value):

@@ -23,6 +23,7 @@ from ..solving.kinds import kind_of
 
 MAX_REPLAY_VALUES = 200_000  # above this many values, no replays (time and memory)
 MAX_REPLAY_SECONDS = 3.0  # estimated time all replays of one file may take
+MAX_CANDIDATES = 40_000  # values of mistakes compared with written answers in one file
 MAX_EDGES = 40  # paths tried in one computation graph
 MAX_TERMS = 64  # terms tried in one layered network
 GRADIENTS = ("grad_act", "delta", "weights_grad", "bias_grad", "shared_grad", "node_grad", "input_grad")
@@ -99,6 +100,7 @@ class Replays:
         self.exhausted = False  # some replay was skipped: the time allowed for them was spent
         self._seconds_each = 0.0 if self.large else cost.tape_seconds(self.kind.compile(problem).tape, 2)
         self._seconds = 0.0
+        self._candidates = 0
 
     def _run(self, key: object, by_hand: bool = False, rewrite=None, **how):
         """The first step worked by a HandInterpreter configured by ``how``."""
@@ -112,6 +114,14 @@ class Replays:
             self._cache[key] = self.kind.replay(self.problem, lambda program: HandInterpreter(program, **how),
                                                 by_hand=by_hand, rewrite=rewrite)
         return self._cache[key]
+
+    def spend_candidate(self) -> bool:
+        """Count one mistake's value compared with an answer; False once the file's allowance is spent."""
+        self._candidates += 1
+        if self._candidates > MAX_CANDIDATES:
+            self.exhausted = True
+            return False
+        return True
 
     def rounded(self, digits: int | None):
         """Every intermediate rounded to ``digits`` decimals, loss taken the long way (as by hand)."""

@@ -113,15 +113,25 @@ def _judge(answer: Answer, exact: np.ndarray, earlier: list[Verdict], replays: R
     return Verdict(answer, exact, "wrong", reason)
 
 
+def _written_decimals(answer: Answer) -> np.ndarray:
+    return np.atleast_1d(answer.decimals)[~np.isnan(np.atleast_1d(answer.written))]
+
+
+def _fewest_decimals(problem) -> int:
+    """The fewest decimals written anywhere in the file (at least 1), worked out once per file."""
+    cached = problem.__dict__.get("_fewest_decimals")
+    if cached is None:
+        everywhere = np.concatenate([_written_decimals(a) for a in problem.expected])
+        cached = problem.__dict__["_fewest_decimals"] = max(1, int(everywhere.min())) if everywhere.size else 2
+    return cached
+
+
 def _rounding_candidates(answer: Answer, problem, rounding: int | None) -> list[int]:
     """Decimals a sheet may have rounded every step to: the file's setting, else from the fewest
     decimals written anywhere in the file to the most written in this answer."""
     if rounding is not None:
         return [rounding]
-    def written(a: Answer) -> np.ndarray:
-        return np.atleast_1d(a.decimals)[~np.isnan(np.atleast_1d(a.written))]
-    everywhere = np.concatenate([written(a) for a in problem.expected])
-    low = max(1, int(everywhere.min())) if everywhere.size else 2
-    mine = written(answer)
+    low = _fewest_decimals(problem)
+    mine = _written_decimals(answer)
     high = max(low, min(int(mine.max()) if mine.size else low, 8))
     return list(range(low, high + 1))
