@@ -258,21 +258,51 @@ def parse(text: str, filename: str) -> Node:
 
 def read(path: str) -> Node:
     """Read and parse a problem file, turning I/O and encoding failures into diagnostics."""
+    return parse(decode(read_bytes(path), path), path)
+
+
+def read_bytes(path: str) -> bytes:
+    """The bytes of a regular file of at most MAX_BYTES, opened without ever blocking (a FIFO is refused)."""
+    import os
+    import stat
+
+    def refuse(message: str) -> ProblemError:
+        return ProblemError([Diagnostic(path, 1, 1, "", message)])
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except IsADirectoryError:
-        raise ProblemError([Diagnostic(path, 1, 1, "", "expected a file, found a directory")])
+        raise refuse("expected a file, found a directory") from None
     except OSError as exc:
-        raise ProblemError([Diagnostic(path, 1, 1, "", f"expected a readable file, found: {exc.strerror}")])
+        raise refuse(f"expected a readable file, found: {exc.strerror}") from None
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        if stat.S_ISDIR(mode):
+            raise refuse("expected a file, found a directory")
+        raise refuse(f"expected a regular file, found {_file_kind(mode)}")
+    with os.fdopen(descriptor, "rb") as handle:
+        try:
+            raw = handle.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise refuse(f"expected a readable file, found: {exc.strerror}") from None
     if len(raw) > MAX_BYTES:
-        raise ProblemError([Diagnostic(path, 1, 1, "", f"expected a file of at most {MAX_BYTES:,} bytes, "
-                                                       "found a larger one")])
+        raise refuse(f"expected a file of at most {MAX_BYTES:,} bytes, found a larger one")
+    return raw
+
+
+def _file_kind(mode: int) -> str:
+    import stat
+    kinds = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    return next((words for test, words in kinds if test(mode)), "something else")
+
+
+def decode(raw: bytes, path: str) -> str:
+    """UTF-8 text (a byte-order mark allowed), or a diagnostic at the first byte that is not UTF-8."""
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ProblemError([undecodable(path, raw, exc)])
-    return parse(text, path)
+        raise ProblemError([undecodable(path, raw, exc)]) from None
 
 
 def undecodable(path: str, raw: bytes, exc: UnicodeDecodeError) -> Diagnostic:
