@@ -374,6 +374,26 @@ def test_a_graph_trained_too_long_is_refused(tmp_path):
     assert len(result.stderr.splitlines()) == 1
 
 
+def test_an_empty_graph_input_and_no_samples_are_errors(tmp_path):
+    check(tmp_path, "graph:\n  inputs: {x: []}\n  nodes: {m: mean(x)}\n",
+          "2:15: error: graph.inputs.x: expected at least one number, found a list of 0")
+    check(tmp_path, edit(("input: [0.5, 0.2]", "samples_are: columns\ninput: [[], []]"),
+                         ("target: [1, 0]", "target: [[], []]")),
+          "11:8: error: input: expected at least one sample, found none",
+          "12:9: error: target: expected at least one sample, found none")
+
+
+def test_no_links_and_an_overflowing_update_are_warned_about(tmp_path):
+    path = write(tmp_path, edit(("[[0.1, 0.2], [0.3, 0.4]]", "[[null, null], [null, null]]"),
+                                ("learning_rate: 0.1", "learning_rate: 1e308")))
+    result = invoke(path)
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        f"{path}: warning: layer 'hidden' has no connections (every weight is null): its values do not depend "
+        "on the layer before",
+        f"{path}: warning: the update gives parameters that are not finite (an overflow: is the learning rate right?)"]
+
+
 def test_billion_laughs_fails_fast(tmp_path):
     lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     for previous, name in zip("abcdefgh", "bcdefghi"):

@@ -117,6 +117,9 @@ def _array(node: Node, f: Fields) -> np.ndarray | None:
     if array is None or array.ndim > 2:
         f.error(node, f"expected a number, a list or a matrix with rows of equal length, found {node.describe()}")
         return None
+    if array.size == 0:
+        f.error(node, f"expected at least one number, found {node.describe()}")
+        return None
     return array
 
 

@@ -373,6 +373,9 @@ class _Reader:
                                    f"samples_are: {samples_are}), found {lead}")
                 self.check_numbers(node)
                 return None
+        if not rows[0]:
+            self.f.error(node, "expected at least one sample, found none")
+            return None
         numbers = [[self.f.number(item) for item in row] for row in rows]
         if any(n is None for row in numbers for n in row):
             return None

@@ -12,9 +12,10 @@ from ..engine.graph import GraphProgram, Rewrite, record
 from ..engine.model import GraphProblem
 from ..engine.tape import Interpreter
 from .results import GraphResult, LossResult, SharedResult, Value
-from .training import train
+from .training import train, training_warnings
 
 
+@np.errstate(all="ignore")  # overflow and invalid values get the tool's own warnings
 def solve(problem: GraphProblem) -> GraphResult:
     """Forward values, gradients of every node, input and parameter, and the updates asked for."""
     program = record(problem)
@@ -35,9 +36,15 @@ def solve(problem: GraphProblem) -> GraphResult:
     result.warnings = [f"'{v.name}' has non-finite values or gradients"
                        for v in [*result.inputs, *result.nodes, *result.shared]
                        if not (np.isfinite(v.value).all() and np.isfinite(v.grad).all())]
+    if result.trained and not all(np.isfinite(p.updated).all() for p in result.shared) \
+            and all(np.isfinite(p.grad).all() for p in result.shared):
+        result.warnings.append("the update gives parameters that are not finite "
+                               "(an overflow: is the learning rate right?)")
+    result.warnings += training_warnings(result)
     return result
 
 
+@np.errstate(all="ignore")
 def replay(problem: GraphProblem, interpreter: Callable[[GraphProgram], Interpreter], by_hand: bool = False,
            rewrite: Rewrite | None = None) -> GraphResult:
     """The first step worked by another interpreter, with formulas rewritten by ``rewrite``.

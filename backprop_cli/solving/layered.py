@@ -16,13 +16,14 @@ from ..engine.model import Entries, Problem
 from ..engine.network import Parameters, Program, output_act_gradient, output_from_logits, record, used_values
 from ..engine.tape import Interpreter
 from .results import LayerResult, LossResult, ParamResult, Result, SharedResult
-from .training import train
+from .training import train, training_warnings
 
 _KINKED = {"relu", "leaky_relu"}
 
 Grads = list  # gradient of every slot (None where nothing flows)
 
 
+@np.errstate(all="ignore")  # overflow and invalid values get the tool's own warnings
 def solve(problem: Problem) -> Result:
     """Run the forward and backward pass and every training step the problem asks for."""
     program = record(problem)
@@ -44,6 +45,7 @@ def solve(problem: Problem) -> Result:
     return result
 
 
+@np.errstate(all="ignore")
 def replay(problem: Problem, interpreter: Callable[[Program], Interpreter], by_hand: bool = False,
            rewrite=None) -> Result:
     """The first step worked by another interpreter of the recorded network.
@@ -149,8 +151,13 @@ def _uses(problem: Problem, name: str) -> list[str]:
 
 
 def _warnings(result: Result) -> list[str]:
-    """Non-finite values (log of 0, overflow) and derivatives taken at a kink."""
+    """Non-finite values (log of 0, overflow), derivatives taken at a kink, layers without links,
+    updates that overflow."""
     found = []
+    for spec in result.problem.network.layers:
+        if spec.weights.absent is not None and spec.weights.absent.all():
+            found.append(f"layer '{spec.name}' has no connections (every weight is null): its values do not "
+                         "depend on the layer before")
     if not np.isfinite(result.loss.value):
         found.append("the loss is not finite: a logarithm of 0 or a negative number "
                      "(is the output activation right for this loss?)")
@@ -173,4 +180,10 @@ def _warnings(result: Result) -> list[str]:
         if kinked and (layer.pre == 0).any():
             found.append(f"layer '{layer.name}': a pre-activation is exactly 0, where {kinked[0]} has no "
                          "derivative; the left-hand derivative is used")
+    updated = [p.updated for layer in result.layers for p in (layer.weights, layer.bias) if p is not None]
+    updated += [np.array([p.updated for p in result.shared])]
+    if result.trained and any(np.isinf(u).any() or (np.isnan(u).any() and np.isfinite(result.loss.value))
+                              for u in updated):
+        found.append("the update gives parameters that are not finite (an overflow: is the learning rate right?)")
+    found += training_warnings(result)
     return found
