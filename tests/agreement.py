@@ -87,13 +87,12 @@ def _graph_objective(problem) -> float:
 
 def assert_graph_agrees(problem, result) -> None:
     """Every input and parameter gradient of a graph against central differences, and the updates."""
-    from dataclasses import replace
     for where, items in (("inputs", result.inputs), ("params", result.shared)):
         for item in items:
             def moved(value, name=item.name, where=where):
                 values = dict(getattr(problem, where))
                 values[name] = value
-                return _graph_objective(replace(problem, **{where: values}))
+                return _graph_objective(problem._replace(**{where: values}))
             numeric = central_difference(moved, getattr(problem, where)[item.name])
             _close(item.grad, numeric, f"{where} {item.name}", rtol=1e-6, atol=1e-8)
     rate = problem.training.learning_rate

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -14,17 +13,17 @@ from reference import reference
 
 def _with_values(problem, weights, biases, shared):
     """The same problem started from other parameter values."""
-    layers = tuple(replace(layer, weights=replace(layer.weights, values=w),
-                           bias=None if layer.bias is None else replace(layer.bias, values=b))
+    layers = tuple(layer._replace(weights=layer.weights._replace(values=w),
+                                  bias=None if layer.bias is None else layer.bias._replace(values=b))
                    for layer, w, b in zip(problem.network.layers, weights, biases))
     named = tuple(p._replace(value=float(v)) for p, v in zip(problem.shared, shared))
-    return replace(problem, network=replace(problem.network, layers=layers), shared=named)
+    return problem._replace(network=problem.network._replace(layers=layers), shared=named)
 
 
 @pytest.mark.parametrize("name", ["examples/l2-steps.yaml", "mazur.yaml", "seeds/assignment4-q1.yaml"])
 def test_several_steps_repeat_one_reference_step(name):
     problem = load(str(PROBLEMS / name))
-    problem = replace(problem, training=problem.training._replace(steps=4))
+    problem = problem._replace(training=problem.training._replace(steps=4))
     result = solve(problem)
     rate = problem.training.learning_rate
     current = problem

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import glob
 import os
-from dataclasses import dataclass, field
 
+from ..engine.record import Fresh, Record
 from .verdicts import FileCheck, check
 from ..errors import Diagnostic, ProblemError
 from ..read.files import load
@@ -13,13 +13,12 @@ from ..read.files import load
 SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass(eq=False)
-class Outcome:
+class Outcome(Record):
     """One file: checked, skipped (no ``expected:``), or invalid (with its diagnostics)."""
 
     path: str
     checked: FileCheck | None = None
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = Fresh(list)
     internal: bool = False  # the diagnostic reports a bug, not bad input
 
     @property
@@ -29,8 +28,7 @@ class Outcome:
         return "checked" if self.checked is not None else "skipped"
 
 
-@dataclass(eq=False)
-class Run:
+class Run(Record):
     """Every file's outcome, in the order found."""
 
     outcomes: list[Outcome]

@@ -10,7 +10,6 @@ tried in order; each entry says which kinds of problem and which quantities it a
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from typing import Callable, Iterator, NamedTuple
 
 import numpy as np
@@ -87,7 +86,7 @@ def _by_element(answer: Answer, replays: Replays, digits: list[int], carried: ob
     parts = []
     wrong = list(zip(*np.nonzero(~ok)))
     for position in wrong[:MAX_ELEMENTS]:
-        where = replace(answer.address, index=tuple(position))
+        where = answer.address._replace(index=tuple(position))
         element = Answer(where, answer.written[position], answer.decimals[position], answer.tolerance,
                          answer.line, answer.column)
         reason = diagnose(element, replays, digits, carried, acceptable, loose=False) or "wrong (an arithmetic slip?)"
@@ -258,7 +257,7 @@ def _transposed(answer: Answer, exact: np.ndarray, result):
     if address.index is None and exact.ndim == 2 and exact.shape[0] == exact.shape[1]:
         yield "transposed", exact.T
     elif address.index is not None and len(address.index) == 2:
-        whole = lookup(replace(address, index=None), result)
+        whole = lookup(address._replace(index=None), result)
         i, j = address.index
         if j < whole.shape[0] and i < whole.shape[1] and i != j:
             yield f"transposed: the value at ({j + 1}, {i + 1}) (row and column swapped)", whole[j, i]
@@ -269,7 +268,7 @@ def _other_elements(case: Case):
     address = case.answer.address
     if address.index is None:
         return
-    whole = lookup(replace(address, index=None), case.result)
+    whole = lookup(address._replace(index=None), case.result)
     if whole.size > MAX_MIXUPS:
         return
     for position in np.ndindex(whole.shape):
@@ -281,12 +280,12 @@ def _other_elements(case: Case):
 def _other_layers(case: Case):
     """The same quantity in another layer (a layer mix-up)."""
     address, result = case.answer.address, case.result
-    whole = lookup(replace(address, index=None), result)
+    whole = lookup(address._replace(index=None), result)
     for layer in range(1, len(case.replays.problem.network.layers) + 1):
         if layer == address.layer:
             continue
         try:
-            other = lookup(replace(address, layer=layer, index=None), result)
+            other = lookup(address._replace(layer=layer, index=None), result)
         except (IndexError, AttributeError, TypeError):
             continue
         if address.index is None and other.shape == whole.shape:

@@ -8,10 +8,10 @@ rounded as by hand); ``follows`` (wrong, but right given the student's own earli
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..engine.record import Fresh, Record
 from ..read.answers import Answer
 from ..solving.kinds import lookup, solve
 from . import mistakes
@@ -21,8 +21,7 @@ PASSING = ("correct", "drift")
 MAX_SOURCES = 8  # earlier wrong answers an error may have been carried from, the latest ones
 
 
-@dataclass(eq=False)
-class Verdict:
+class Verdict(Record):
     """The verdict on one written answer."""
 
     answer: Answer
@@ -36,13 +35,12 @@ class Verdict:
         return self.status in PASSING
 
 
-@dataclass(eq=False)
-class FileCheck:
+class FileCheck(Record):
     """All verdicts for one problem file, in the order the answers were written."""
 
     problem: object
     result: object
-    verdicts: list[Verdict] = field(default_factory=list)
+    verdicts: list[Verdict] = Fresh(list)
 
     @property
     def passed(self) -> int:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import ast
 import math
-from dataclasses import dataclass, field
 from typing import Container
 
 from .ops import ACTIVATIONS
+from .record import Fresh, Record
 
 # function name in a formula -> (op name, number of arguments: an int, or "1+" for one or more)
 FUNCTIONS: dict[str, tuple[str, object]] = {
@@ -37,14 +37,13 @@ class FormulaError(ValueError):
         self.hint = hint
 
 
-@dataclass(eq=False)
-class Expr:
+class Expr(Record):
     """A checked formula node: a number, a name, or an op applied to argument expressions."""
 
     kind: str  # "number" | "name" | "op" | "index" | "stack"
     value: object = None  # the number, the name, the op name, or the index key
-    args: list["Expr"] = field(default_factory=list)
-    attrs: dict[str, object] = field(default_factory=dict)
+    args: list["Expr"] = Fresh(list)
+    attrs: dict[str, object] = Fresh(dict)
     offset: int = 0
     source: str = ""  # the text of this part of the formula
 

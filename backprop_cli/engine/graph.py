@@ -8,7 +8,6 @@ node's slot is labelled ``("node", name)``; inputs and parameters ``("input", na
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -16,6 +15,7 @@ import numpy as np
 from . import losses
 from .formula import Expr
 from .model import MAX_VALUES, GraphProblem
+from .record import Record
 from .tape import Tape
 
 
@@ -79,8 +79,7 @@ def _result_size(expr: Expr, shapes: list[tuple[int, ...]]) -> int:
     return max(sizes, default=1)
 
 
-@dataclass(eq=False)
-class GraphProgram:
+class GraphProgram(Record):
     """A graph problem recorded once: named slots, the loss, and what is differentiated."""
 
     tape: Tape

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from .model import Loss
+from .record import Record
 from .tape import Tape
 
 TERMS = {  # loss kind -> (elementwise op on the prediction, printed term)
@@ -20,8 +19,7 @@ FROM_LOGITS = {  # (loss kind, output activation) -> op taking the pre-activatio
 }
 
 
-@dataclass(eq=False)
-class LossSlots:
+class LossSlots(Record):
     """The loss, and the loss of each sample (after the factor and output reduction), as slots."""
 
     total: int

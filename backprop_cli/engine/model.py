@@ -6,11 +6,12 @@ its kind in ``kind``, which selects how it is compiled, solved, addressed and sh
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal, NamedTuple
 
 import numpy as np
+
+from .record import Fresh, Record
 
 MAX_VALUES = 2_000_000  # values a problem may hold in all; larger ones are refused before allocating
 
@@ -30,8 +31,7 @@ class Activation(NamedTuple):
         return f"{self.name}({', '.join(f'{k}={v:g}' for k, v in self.attrs)})"
 
 
-@dataclass(eq=False)
-class Entries:
+class Entries(Record):
     """A weight matrix or a bias vector: own values, missing connections, uses of named parameters.
 
     ``values`` holds the initial value of every entry that is a parameter of its own; ``absent`` marks
@@ -41,7 +41,7 @@ class Entries:
 
     values: np.ndarray
     absent: np.ndarray | None = None
-    shared: dict[tuple[int, ...], str] = field(default_factory=dict)
+    shared: dict[tuple[int, ...], str] = Fresh(dict)
     frozen: bool = False
 
     @property
@@ -55,8 +55,7 @@ class Entries:
         return mask
 
 
-@dataclass(eq=False)
-class Layer:
+class Layer(Record):
     """One layer of units: weights in the file's orientation, optional bias, activation(s)."""
 
     name: str
@@ -67,8 +66,7 @@ class Layer:
     bias_sign: float = 1.0  # -1 for a threshold that is subtracted
 
 
-@dataclass(eq=False)
-class Network:
+class Network(Record):
     """A stack of fully or partly connected layers in one orientation and bias convention."""
 
     inputs: int
@@ -129,8 +127,7 @@ NOTATIONS = {
 }
 
 
-@dataclass(eq=False)
-class Problem:
+class Problem(Record):
     """Everything needed to work a layered-network problem."""
 
     kind = "layered"
@@ -145,7 +142,7 @@ class Problem:
     notation: Notation = Notation()
     shared: tuple[SharedParameter, ...] = ()
     samples_are: Literal["rows", "columns"] = "rows"
-    expected: list = field(default_factory=list)  # the answers to check, in the order written
+    expected: list = Fresh(list)  # the answers to check, in the order written
     check: object = None  # the file's check: settings, None when it has none
 
     @cached_property
@@ -154,8 +151,7 @@ class Problem:
         return {p.name: i for i, p in enumerate(self.shared)}
 
 
-@dataclass(eq=False)
-class FormulaNode:
+class FormulaNode(Record):
     """A named node of a computation graph, defined by a formula."""
 
     name: str
@@ -166,8 +162,7 @@ class FormulaNode:
     shape: tuple[int, ...] = ()
 
 
-@dataclass(eq=False)
-class GraphProblem:
+class GraphProblem(Record):
     """A computation graph written as formulas: inputs, parameters, nodes, and what flows back."""
 
     kind = "graph"
@@ -184,7 +179,7 @@ class GraphProblem:
     target: np.ndarray | None = None
     upstream: np.ndarray | None = None  # dL/d(output) given instead of a loss
     notation: Notation = Notation()
-    expected: list = field(default_factory=list)
+    expected: list = Fresh(list)
     check: object = None
 
     @cached_property

@@ -8,17 +8,15 @@ Slots carry labels that replays and results use: ``("weights", l)`` (the matrix 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from . import losses
 from .model import Entries, Layer, Problem
+from .record import Record
 from .tape import Interpreter, Tape
 
 
-@dataclass(eq=False)
-class Parameters:
+class Parameters(Record):
     """Current values of everything trainable: own weights and biases per layer, shared scalars."""
 
     weights: list[np.ndarray]
@@ -33,8 +31,7 @@ class Parameters:
                    np.array([p.value for p in problem.shared], dtype=float))
 
 
-@dataclass(eq=False)
-class LayerSlots:
+class LayerSlots(Record):
     """The slots of one layer that a result reports."""
 
     weights: int  # own weight parameters, file orientation
@@ -45,8 +42,7 @@ class LayerSlots:
     act: int
 
 
-@dataclass(eq=False)
-class Program:
+class Program(Record):
     """A problem recorded once: the tape, its layers' slots, the loss, and what is differentiated."""
 
     tape: Tape

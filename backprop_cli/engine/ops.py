@@ -6,24 +6,24 @@ like that input: ``g`` is the gradient of the loss with respect to the op's outp
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+
+from .record import Fresh, Record
 
 Array = np.ndarray
 VJP = Callable[..., Array]
 
 
-@dataclass(eq=False)
-class Op:
+class Op(Record):
     """A primitive: its forward function and the VJP of each input (or one rule for any input)."""
 
     name: str
     forward: Callable[..., Array]
     vjps: tuple[VJP, ...] = ()
     variadic_vjp: Callable[[int], VJP] | None = None
-    attrs: dict[str, float] = field(default_factory=dict)  # attribute names with defaults
+    attrs: dict[str, float] = Fresh(dict)  # attribute names with defaults
     moves: bool = False  # only selects, moves or masks values: a hand calculation never rounds it
 
     def vjp(self, index: int) -> VJP:

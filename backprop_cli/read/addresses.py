@@ -11,7 +11,7 @@ are rows. Indices are 1-based; a folded bias row or column is 0.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -38,8 +38,7 @@ class AddressError(ValueError):
         self.hint = hint
 
 
-@dataclass(frozen=True)
-class Address:
+class Address(NamedTuple):
     """A resolved address: which quantity, of which layer (1-based, 0 = input), which element."""
 
     text: str

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..engine.record import Fresh, Record
 from . import addresses
 from .fields import Fields
 from .yaml_tree import Node
@@ -21,8 +21,7 @@ _MANTISSA = re.compile(r"[-+]?(\d*)(?:\.(\d*))?(?:[eE]([-+]?\d+))?")  # one way 
 TOLERANCE_KEYS = ("abs", "rel", "decimals")
 
 
-@dataclass(eq=False)
-class Tolerance:
+class Tolerance(Record):
     """An explicit tolerance: absolute, relative (to the true value), or a number of decimals."""
 
     abs: float | None = None
@@ -35,8 +34,7 @@ class Tolerance:
                            ((self.abs, other.abs), (self.rel, other.rel), (self.decimals, other.decimals))))
 
 
-@dataclass(eq=False)
-class Answer:
+class Answer(Record):
     """One written answer: what it addresses, the value(s) written, and how close counts as right."""
 
     address: addresses.Address
@@ -65,11 +63,10 @@ class Answer:
         return 0.5 * 10.0 ** (-digits.astype(float)) * (1 + 1e-9) + 1e-12 * np.abs(exact)
 
 
-@dataclass(eq=False)
-class CheckSettings:
+class CheckSettings(Record):
     """File-wide settings: a default tolerance, and hand rounding of every intermediate."""
 
-    tolerance: Tolerance = field(default_factory=Tolerance)
+    tolerance: Tolerance = Fresh(Tolerance)
     rounding: int | None = None
 
 

@@ -6,7 +6,6 @@ would construct another kind of object is reported, never constructed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -24,17 +23,22 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _KINDS = {"int": "an integer", "float": "a number", "bool": "true or false", "null": "null"}
 
 
-@dataclass(eq=False)
 class Node:
-    """A YAML value with its 1-based position and its key path from the document root."""
+    """A YAML value with its 1-based position and its key path from the document root.
 
-    value: Any  # dict[str, Node] | list[Node] | str | int | float | bool | None
-    line: int
-    column: int
-    path: str
-    key_marks: dict[str, tuple[int, int]] = field(default_factory=dict)
-    raw: str | None = None  # a scalar as written ('0.60' keeps its trailing zero)
-    style: str | None = None  # a scalar's quoting: None (plain), "'" or '"'
+    ``value`` is a dict of Nodes, a list of Nodes, or a plain scalar; ``key_marks`` the position of each
+    key of a mapping; ``raw`` a scalar as written ('0.60' keeps its trailing zero); ``style`` a
+    scalar's quoting (None for plain, "'" or '"'). One is made for every value of a file: plain slots.
+    """
+
+    __slots__ = ("value", "line", "column", "path", "key_marks", "raw", "style")
+
+    def __init__(self, value: Any, line: int, column: int, path: str,
+                 key_marks: dict[str, tuple[int, int]] | None = None, raw: str | None = None,
+                 style: str | None = None):
+        self.value, self.line, self.column, self.path = value, line, column, path
+        self.key_marks = {} if key_marks is None else key_marks
+        self.raw, self.style = raw, style
 
     @property
     def is_mapping(self) -> bool:

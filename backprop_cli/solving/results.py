@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
 from ..engine.model import Activation, Entries, GraphProblem, Problem
 from ..engine.network import Parameters
+from ..engine.record import Fresh, Record
 
 
-@dataclass(eq=False)
-class ParamResult:
+class ParamResult(Record):
     """A weight matrix or bias vector: values as used, gradients and updated values, NaN where absent.
 
     For an entry that uses a shared parameter, ``grad`` is the gradient through that one use; the
@@ -29,8 +28,7 @@ class ParamResult:
         return self.entries.frozen
 
 
-@dataclass(eq=False)
-class LayerResult:
+class LayerResult(Record):
     """Everything computed for one layer, with samples as rows."""
 
     index: int
@@ -49,8 +47,7 @@ class LayerResult:
         return self.pre.shape[1]
 
 
-@dataclass(eq=False)
-class SharedResult:
+class SharedResult(Record):
     """A named parameter: its value, the sum of the gradients of its uses, its updated value."""
 
     name: str
@@ -61,8 +58,7 @@ class SharedResult:
     uses: list[str]
 
 
-@dataclass(eq=False)
-class LossResult:
+class LossResult(Record):
     """The loss of the first step, with the formula that defines it."""
 
     value: float  # what is minimised: data loss plus penalty
@@ -72,18 +68,17 @@ class LossResult:
     formula: str
 
 
-@dataclass(eq=False)
-class Result:
+class Result(Record):
     """A worked layered network: the first step in full, then the loss along any further steps."""
 
     problem: Problem
     layers: list[LayerResult]
     shared: list[SharedResult]
     loss: LossResult
-    history: list[float] = field(default_factory=list)  # objective before each step
+    history: list[float] = Fresh(list)  # objective before each step
     final_loss: float | None = None  # objective after the last update
     final: Parameters | None = None  # parameters after the last update
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = Fresh(list)
 
     @property
     def trained(self) -> bool:
@@ -95,8 +90,7 @@ class Result:
         return {p.name: p for p in self.shared}
 
 
-@dataclass(eq=False)
-class Value:
+class Value(Record):
     """A named value of a graph with the gradient of the objective with respect to it."""
 
     name: str
@@ -105,8 +99,7 @@ class Value:
     grad: np.ndarray
 
 
-@dataclass(eq=False)
-class GraphResult:
+class GraphResult(Record):
     """A worked computation graph: nodes in dependency order, inputs, parameters (as shared ones)."""
 
     problem: GraphProblem
@@ -114,10 +107,10 @@ class GraphResult:
     inputs: list[Value]
     shared: list[SharedResult]
     loss: LossResult | None
-    history: list[float] = field(default_factory=list)
+    history: list[float] = Fresh(list)
     final_loss: float | None = None
     final: dict[str, np.ndarray] | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = Fresh(list)
 
     @property
     def trained(self) -> bool:
