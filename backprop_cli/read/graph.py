@@ -15,7 +15,7 @@ from ..engine import cost, formula
 from ..engine.graph import ShapeError, evaluate
 from ..engine.model import MAX_VALUES, FormulaNode, GraphProblem
 from ..engine.tape import Tape
-from . import addresses, sections
+from . import sections
 from .fields import Fields, as_number
 from .yaml_tree import Node
 
@@ -61,7 +61,7 @@ def read_problem(tree: Node, f: Fields) -> GraphProblem:
     problem = GraphProblem(f.filename, title, graph["inputs"], graph["params"], graph["frozen"],
                            graph["nodes"], graph["output"], training, loss, target, upstream, notation,
                            check=settings)
-    sections.expected(problem, top, f, addresses.resolve_graph)
+    sections.expected(problem, top, f, "resolve_graph")
     return problem
 
 

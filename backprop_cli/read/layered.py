@@ -9,11 +9,10 @@ import re
 
 import numpy as np
 
-from ..engine import cost
 from ..engine.model import MAX_VALUES, Activation, Entries, Layer, Network, Problem, SharedParameter
 from ..engine.ops import ACTIVATIONS
 from ..errors import did_you_mean
-from . import addresses, sections
+from . import sections
 from .fields import Fields, as_number
 from .yaml_tree import Node
 
@@ -61,6 +60,7 @@ class _Reader:
                 if key in top:
                     self.check_numbers(top[key])
         if "train" in top and network is not None and inputs is not None:
+            from ..engine import cost
             seconds = self.training_seconds(network, len(inputs), training.steps)
             if seconds > cost.MAX_TRAINING_SECONDS:
                 f.error(top["train"], cost.refusal(seconds, training.steps))
@@ -69,7 +69,7 @@ class _Reader:
         problem = Problem(source=f.filename, title=title, network=network, inputs=inputs,
                           targets=targets, loss=loss, training=training, notation=notation,
                           shared=tuple(self.shared.values()), samples_are=samples_are, check=settings)
-        sections.expected(problem, top, f, addresses.resolve_layered)
+        sections.expected(problem, top, f, "resolve_layered")
         return problem
 
     def shared_parameters(self, node: Node) -> None:
@@ -148,6 +148,7 @@ class _Reader:
 
     def training_seconds(self, network: Network, samples: int, steps: int) -> float:
         """Estimated time of the training asked for: about 6 recorded ops a layer, 10 for the loss."""
+        from ..engine import cost
         weights = sum(layer.weights.values.size for layer in network.layers)
         return cost.training_seconds(steps, 6 * len(network.layers) + 10, samples * weights, self.values)
 

@@ -89,9 +89,10 @@ def check_settings(top: dict[str, Node], f: Fields):
     return answers.read_settings(top["check"], f)
 
 
-def expected(problem, top: dict[str, Node], f: Fields, resolve) -> None:
-    """The ``expected:`` answers, each address resolved against the built problem by ``resolve``."""
+def expected(problem, top: dict[str, Node], f: Fields, resolver: str) -> None:
+    """The ``expected:`` answers, each address resolved against the built problem by the function of
+    ``addresses`` named ``resolver`` (imported only by files that have answers)."""
     if "expected" in top:
-        from . import answers
-        problem.expected = answers.read_answers(top["expected"], problem, f, resolve)
+        from . import addresses, answers
+        problem.expected = answers.read_answers(top["expected"], problem, f, getattr(addresses, resolver))
         f.raise_if_any()

@@ -8,14 +8,15 @@ The stages after solving (checking, rendering) find a problem's kind here throug
 
 from __future__ import annotations
 
-from typing import Callable, Hashable, Protocol
+from typing import TYPE_CHECKING, Callable, Hashable, Protocol
 
 import numpy as np
 
 from ..engine import network
-from ..read import addresses
-from ..read.addresses import Address
 from . import layered
+
+if TYPE_CHECKING:
+    from ..read.addresses import Address
 
 
 class ProblemKind(Protocol):
@@ -44,7 +45,11 @@ class Layered:
     compile = staticmethod(network.record)
     solve = staticmethod(layered.solve)
     replay = staticmethod(layered.replay)
-    resolve = staticmethod(addresses.resolve_layered)
+
+    @staticmethod
+    def resolve(text: str, problem) -> Address:
+        from ..read import addresses  # only files with answers need addresses
+        return addresses.resolve_layered(text, problem)
 
     @staticmethod
     def lookup(address: Address, result) -> np.ndarray:
@@ -94,7 +99,11 @@ class Graph:
     """Computation graphs written as formulas (``graph:``)."""
 
     name = "graph"
-    resolve = staticmethod(addresses.resolve_graph)
+
+    @staticmethod
+    def resolve(text: str, problem) -> Address:
+        from ..read import addresses
+        return addresses.resolve_graph(text, problem)
 
     @staticmethod
     def compile(problem):
