@@ -230,7 +230,7 @@ def _mistakes(answer: Answer, result, replays: Replays, digits: int | None,
 def _parameter(address: Address, result) -> tuple[np.ndarray, np.ndarray]:
     """A parameter's value before the update and its gradient, at the address's element."""
     if address.kind == "shared_updated":
-        shared = next(p for p in result.shared if p.name == address.name)
+        shared = result.named[address.name]
         before, grad = np.asarray(shared.value), np.asarray(shared.grad)
     else:
         layer = result.layers[address.layer - 1]

@@ -80,7 +80,7 @@ class Layered:
         the entry of that slot when the address is one entry of a vector of shared parameters."""
         kind = address.kind
         if kind.startswith("shared"):
-            return ("shared",), [p.name for p in problem.shared].index(address.name)
+            return ("shared",), problem.shared_index[address.name]
         labels = {"pre": "pre", "act": "act", "grad_act": "act", "delta": "pre", "weights_grad": "W", "bias_grad": "b"}
         return (labels[kind], address.layer), None
 

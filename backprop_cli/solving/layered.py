@@ -124,8 +124,9 @@ def _first_step(problem: Problem, program: Program, values: list, grads: Grads, 
                                   np.asarray(_grad(grads, slots.pre, values[slots.pre]), dtype=float),
                                   weights, bias, layer.bias_sign))
     shared_grad = _grad(grads, program.shared, values[program.shared])
+    uses = _uses(problem)
     shared = [SharedResult(p.name, float(values[program.shared][i]), float(shared_grad[i]),
-                           float(updated.shared[i]), p.frozen, _uses(problem, p.name))
+                           float(updated.shared[i]), p.frozen, uses.get(p.name, []))
               for i, p in enumerate(problem.shared)]
     outputs, samples = problem.targets.shape[1], problem.targets.shape[0]
     loss = LossResult(
@@ -137,16 +138,15 @@ def _first_step(problem: Problem, program: Program, values: list, grads: Grads, 
     return Result(problem, layers, shared, loss)
 
 
-def _uses(problem: Problem, name: str) -> list[str]:
-    """Where a shared parameter is used, as 'layer.weights[2,1]' style references (1-based)."""
-    uses = []
+def _uses(problem: Problem) -> dict[str, list[str]]:
+    """Where each shared parameter is used, as 'layer.weights[2,1]' style references (1-based)."""
+    uses: dict[str, list[str]] = {}
     for layer in problem.network.layers:
         for key, entries in (("weights", layer.weights), ("bias", layer.bias)):
             if entries is None:
                 continue
             for position, used in entries.shared.items():
-                if used == name:
-                    uses.append(f"{layer.name}.{key}[{','.join(str(i + 1) for i in position)}]")
+                uses.setdefault(used, []).append(f"{layer.name}.{key}[{','.join(str(i + 1) for i in position)}]")
     return uses
 
 
