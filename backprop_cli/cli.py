@@ -1,7 +1,8 @@
 """The ``backprop`` command: parse options, call the library, map its errors to exit codes.
 
 Exit codes: 0 success, 1 a checked answer is wrong, 2 unreadable or invalid input (or bad usage),
-3 an internal error (a bug, reported in one line).
+3 an internal error (a bug, reported in one line), 130 interrupted (Ctrl-C), 141 the reader of standard
+output went away (``backprop run FILE | head -1``).
 """
 
 from __future__ import annotations
@@ -14,27 +15,77 @@ from typing import Callable
 import click
 
 from . import __version__
+from .console.output import echo, protect_streams, silence_stdout
 
 EXIT_INVALID = 2
 EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
+
+
+def failure(exc: BaseException) -> int:
+    """Report what stopped the command (one line; click's usage text for bad usage); its exit code."""
+    try:
+        return _report(exc)
+    except BrokenPipeError:  # the reader of the message went away too
+        return _report(BrokenPipeError())
+
+
+def _report(exc: BaseException) -> int:
+    from .errors import ProblemError, internal_error
+    if isinstance(exc, BrokenPipeError):
+        silence_stdout()
+        return EXIT_BROKEN_PIPE
+    if isinstance(exc, click.ClickException):
+        show_usage_error(exc)
+        return exc.exit_code
+    if isinstance(exc, (click.exceptions.Abort, KeyboardInterrupt)):
+        echo("backprop: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    if isinstance(exc, ProblemError):
+        for diagnostic in exc.diagnostics:
+            echo(diagnostic.format(), err=True)
+        return EXIT_INVALID
+    echo(f"backprop: {internal_error(exc)}", err=True)
+    return EXIT_INTERNAL
+
+
+def show_usage_error(exc: click.ClickException) -> None:
+    """Click's message for bad usage, with anything typed on the command line shown printably."""
+    import io
+    from .printable import printable
+    buffer = io.StringIO()
+    exc.show(file=buffer)
+    echo("\n".join(printable(line) for line in buffer.getvalue().rstrip("\n").split("\n")), err=True)
 
 
 def reports_errors(command: Callable) -> Callable:
-    """Turn library errors into one line per diagnostic on stderr and exit code 2."""
+    """Turn everything but click's own exceptions into a message and an exit code (see failure())."""
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        from .errors import ProblemError
         try:
             return command(*args, **kwargs)
-        except ProblemError as exc:
-            for diagnostic in exc.diagnostics:
-                click.echo(diagnostic.format(), err=True)
-            sys.exit(EXIT_INVALID)
-        except Exception as exc:  # a bug of ours: one line, not a traceback
-            click.echo(f"backprop: internal error: {type(exc).__name__}: {exc} (please report this with the file)",
-                       err=True)
-            sys.exit(EXIT_INTERNAL)
+        except (click.ClickException, click.exceptions.Exit):
+            raise
+        except (Exception, KeyboardInterrupt) as exc:  # never a traceback
+            sys.exit(failure(exc))
     return wrapper
+
+
+def entry(args: list[str] | None = None) -> None:
+    """The console script: run ``main`` and turn every way it can end into a message and an exit code."""
+    protect_streams()
+    try:
+        code = main.main(args, prog_name="backprop", standalone_mode=False)
+    except SystemExit as exc:
+        code = exc.code
+    except (Exception, KeyboardInterrupt) as exc:
+        code = failure(exc)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError as exc:
+        code = failure(exc)
+    sys.exit(code)
 
 
 def use_colour(choice: bool | None) -> bool:
@@ -51,7 +102,7 @@ def main() -> None:
 
     \b
     Example:
-        backprop run problems/seeds/exercise-7-1.yaml
+        backprop examples seeds/ece421-hw6-q1.yaml && backprop run ece421-hw6-q1.yaml
     """
 
 
@@ -67,44 +118,63 @@ def output_options(command: Callable) -> Callable:
 
 
 def print_reports(reports: list, colour: bool | None) -> None:
-    """Tables with rich on a colour terminal, as plain text otherwise."""
+    """Tables with rich on a colour terminal, as plain text otherwise; a blank line between reports."""
+    from .console.output import encodable, is_unicode
+    if not is_unicode(sys.stdout):  # spelt before the layout, so that the columns stay aligned
+        from .render.report import respelt
+        reports = [respelt(built, lambda text: encodable(text, sys.stdout)) for built in reports]
     if use_colour(colour):
         from .render import terminal
-        for built in reports:
+        for i, built in enumerate(reports):
+            if i:
+                echo()
             terminal.render(built, sys.stdout)
     else:
         from .render import text
-        click.echo("\n".join(text.render(built) for built in reports), nl=False)
+        echo("\n".join(text.render(built) for built in reports), nl=False)
 
 
 @main.command()
-@click.argument("file", type=click.Path(path_type=str))
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True, path_type=str))
 @output_options
 @reports_errors
-def run(file: str, output_format: str, precision: int, colour: bool | None) -> None:
-    """Work a problem out: forward pass, loss, deltas, gradients and updates, layer by layer.
+def run(files: tuple[str, ...], output_format: str, precision: int, colour: bool | None) -> None:
+    """Work problems out: forward pass, loss, deltas, gradients and updates, layer by layer.
+
+    FILES are worked in order; - reads a problem from standard input. An invalid file is reported
+    and the others are still worked (exit 2). With several files, --format json prints an array with
+    one document per file (null for an invalid one).
 
     \b
     Example:
-        backprop run problems/seeds/exercise-7-1.yaml --precision 4
+        backprop examples seeds/exercise-7-1.yaml && backprop run exercise-7-1.yaml --precision 4
     """
-    from .api import load, solve
-    result = solve(load(file))
-    for warning in result.warnings:
-        click.echo(f"{file}: warning: {warning}", err=True)
+    from .console.worked import work_each
+    results = work_each(files)
     if output_format == "json":
         from .render import json as json_render
-        click.echo(json_render.render(result), nl=False)
-        return
-    from .render import layout
-    print_reports([layout.build(result, precision)], colour)
+        texts = [None if result is None else json_render.render(result) for result in results]
+        echo(json_render.documents(texts) if len(files) > 1 else texts[0] or "", nl=False)
+        invalid = texts.count(None)
+    else:
+        from .render import layout
+        shown = invalid = 0
+        for result in results:
+            if result is None:
+                invalid += 1
+                continue
+            if shown:
+                echo()
+            print_reports([layout.build(result, precision)], colour)
+            shown += 1
+    sys.exit(EXIT_INVALID if invalid else 0)
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 @output_options
-@click.option("--junit", "junit_file", type=click.Path(dir_okay=False, writable=True, path_type=str),
-              help="Also write JUnit XML (one testcase per answer) to this file.")
+@click.option("--junit", "junit_file", metavar="FILE",
+              help="Also write JUnit XML (one testcase per answer) to this file, replaced atomically.")
 @click.option("--round", "rounding", type=click.IntRange(0, 15),
               help="Decimals a sheet rounded every step to (overrides a file's check.round).")
 @reports_errors
@@ -116,27 +186,57 @@ def check(paths: tuple[str, ...], output_format: str, precision: int, colour: bo
 
     \b
     Example:
-        backprop check problems/keys/ --junit report.xml
+        backprop examples mazur.yaml && backprop check mazur.yaml --junit report.xml
     """
     from .checking.batch import check_paths
+    if junit_file is not None:
+        from .console.junit_report import refuse_target
+        refuse_target(junit_file, paths)
     run_ = check_paths(list(paths), rounding)
     for outcome in run_.outcomes:
         for diagnostic in outcome.diagnostics:
-            click.echo(diagnostic.format(), err=True)
-    if junit_file:
-        from .render import junit
-        try:
-            with open(junit_file, "w", encoding="utf-8") as handle:
-                handle.write(junit.render(run_))
-        except OSError as exc:
-            click.echo(f"{junit_file}:1:1: error: --junit: expected a file that can be written, found: "
-                       f"{exc.strerror}", err=True)
-            sys.exit(EXIT_INVALID)
+            echo(diagnostic.format(), err=True)
+    if junit_file is not None:
+        from .console.junit_report import write
+        write(junit_file, run_)
     if output_format == "json":
         from .render import check_json
-        click.echo(check_json.render(run_), nl=False)
+        echo(check_json.render(run_), nl=False)
     else:
         from .render import verdicts
         print_reports(verdicts.reports(run_, precision), colour)
-        click.echo(verdicts.closing_line(run_))
+        echo(verdicts.closing_line(run_))
     sys.exit(run_.exit_code)
+
+
+def complete_example(ctx, param, incomplete: str) -> list[str]:
+    """Shell completion of example names."""
+    from .console.examples import names
+    return [name for name in names() if name.startswith(incomplete)]
+
+
+@main.command()
+@click.argument("names", nargs=-1, shell_complete=complete_example)
+@click.option("--to", "folder", default=".", show_default=True, type=click.Path(file_okay=False, path_type=str),
+              help="Folder to copy the examples into (made if missing).")
+@click.option("--force", is_flag=True, help="Overwrite files that are already there.")
+@reports_errors
+def examples(names: tuple[str, ...], folder: str, force: bool) -> None:
+    """List the example problems installed with backprop, or copy the NAMES given into a folder.
+
+    Each is copied under its own file name (seeds/exercise-7-1.yaml as exercise-7-1.yaml); a file
+    already there is left alone unless --force is given.
+
+    \b
+    Example:
+        backprop examples seeds/exercise-7-1.yaml --to work && backprop run work/exercise-7-1.yaml
+    """
+    from .console import examples as example_files
+    from .printable import printable
+    if names:
+        for path in example_files.copy(list(names), folder, force):
+            echo(f"wrote {printable(path)}")
+        return
+    listed = example_files.names()
+    width = max(map(len, listed))
+    echo("\n".join(f"{name.ljust(width)}  {printable(example_files.title(name))}".rstrip() for name in listed))

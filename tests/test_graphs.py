@@ -259,7 +259,7 @@ def test_sizes_are_refused_before_allocating():
 
 
 def test_large_values_are_summarised_in_tables():
-    from backprop_cli.render import graph_report, text as plain
+    from backprop_cli.render import graph as graph_report, text as plain
     result = solve(loads(graph({"x": list(range(100))}, {"y": "sum(x * x)"})))
     assert "100 values: 0, 1, 2, 3, … (--format json has all)" in plain.render(graph_report.build(result))
 

@@ -7,7 +7,7 @@ import os
 
 from ..engine.record import Fresh, Record
 from .verdicts import FileCheck, check
-from ..errors import Diagnostic, ProblemError
+from ..errors import Diagnostic, ProblemError, internal_error
 from ..read.files import load
 
 SUFFIXES = (".yaml", ".yml")
@@ -19,7 +19,6 @@ class Outcome(Record):
     path: str
     checked: FileCheck | None = None
     diagnostics: list[Diagnostic] = Fresh(list)
-    internal: bool = False  # the diagnostic reports a bug, not bad input
 
     @property
     def status(self) -> str:
@@ -46,9 +45,8 @@ class Run(Record):
 
     @property
     def exit_code(self) -> int:
-        """3 after an internal error, 2 when a file is invalid, else 1 when an answer fails, else 0."""
-        if any(o.internal for o in self.outcomes):
-            return 3
+        """2 when a file is invalid (a bug met in one file counts so: the others are still judged), else 1
+        when an answer fails, else 0."""
         return 2 if self.count("invalid") else 1 if self.failed else 0
 
 
@@ -82,6 +80,5 @@ def check_paths(paths: list[str], rounding: int | None = None) -> Run:
         except ProblemError as exc:
             outcomes.append(Outcome(path, diagnostics=exc.diagnostics))
         except Exception as exc:  # a bug of ours: recorded for this file, the others are still checked
-            message = f"internal error: {type(exc).__name__}: {exc} (please report this with the file)"
-            outcomes.append(Outcome(path, diagnostics=[Diagnostic(path, 1, 1, "", message)], internal=True))
+            outcomes.append(Outcome(path, diagnostics=[Diagnostic(path, 1, 1, "", internal_error(exc))]))
     return Run(outcomes)

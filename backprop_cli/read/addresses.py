@@ -13,8 +13,6 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-import numpy as np
-
 from ..engine.model import GraphProblem, Problem
 
 # Order in which a hand calculation meets each kind: forward, loss, backward, gradients, updates.

@@ -49,4 +49,6 @@ def document(run: Run) -> dict[str, Any]:
 
 
 def render(run: Run) -> str:
-    return json.dumps(document(run), indent=2, ensure_ascii=False) + "\n"
+    """The JSON text, ending with a newline."""
+    from ..printable import json_safe
+    return json_safe(json.dumps(document(run), indent=2, ensure_ascii=False)) + "\n"

@@ -156,5 +156,13 @@ DOCUMENTS = {"layered": document, "graph": graph_document}  # kind of problem ->
 def render(result) -> str:
     """The JSON text, ending with a newline; indented unless the result is large."""
     from ..solving.kinds import kind_of
+    from ..printable import json_safe
     indent = 2 if kind_of(result.problem).size(result) <= INDENT_LIMIT else None
-    return json.dumps(DOCUMENTS[result.problem.kind](result), indent=indent, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(DOCUMENTS[result.problem.kind](result), indent=indent, ensure_ascii=False)) + "\n"
+
+
+def documents(texts: list[str | None]) -> str:
+    """Several rendered documents as one JSON array, null for each missing one (an invalid file)."""
+    items = ["  null" if text is None else "\n".join("  " + line for line in text.rstrip("\n").split("\n"))
+             for text in texts]
+    return "[\n" + ",\n".join(items) + "\n]\n"

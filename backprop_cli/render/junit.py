@@ -1,4 +1,7 @@
-"""Check results as JUnit XML, the report format CI systems read: one testcase per answer."""
+"""Check results as JUnit XML, the report format CI systems read: one testcase per answer.
+
+Every name and message is made printable first: XML 1.0 cannot carry most control characters at all.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import json
 import xml.etree.ElementTree as ET
 
 from ..checking.batch import Run
+from ..printable import printable
 from .json import array
 
 
@@ -14,30 +18,32 @@ def render(run: Run) -> str:
     root = ET.Element("testsuites", name="backprop check")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for outcome in run.outcomes:
-        suite = ET.SubElement(root, "testsuite", name=outcome.path)
+        path = printable(outcome.path)
+        suite = ET.SubElement(root, "testsuite", name=path)
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         if outcome.status == "invalid":
-            case = ET.SubElement(suite, "testcase", classname=outcome.path, name="(file)")
+            case = ET.SubElement(suite, "testcase", classname=path, name="(file)")
             error = ET.SubElement(case, "error", message=outcome.diagnostics[0].format(), type="invalid")
             error.text = "\n".join(d.format() for d in outcome.diagnostics)
             counts["tests"] += 1
             counts["errors"] += 1
         elif outcome.status == "skipped":
-            case = ET.SubElement(suite, "testcase", classname=outcome.path, name="(no expected answers)")
+            case = ET.SubElement(suite, "testcase", classname=path, name="(no expected answers)")
             ET.SubElement(case, "skipped", message="no expected: section")
             counts["tests"] += 1
             counts["skipped"] += 1
         else:
             for verdict in outcome.checked.verdicts:
-                case = ET.SubElement(suite, "testcase", classname=outcome.path, name=verdict.answer.address.text)
+                reason = printable(verdict.reason)
+                case = ET.SubElement(suite, "testcase", classname=path, name=printable(verdict.answer.address.text))
                 counts["tests"] += 1
                 if not verdict.passed:
-                    failure = ET.SubElement(case, "failure", message=verdict.reason, type=verdict.status)
+                    failure = ET.SubElement(case, "failure", message=reason, type=verdict.status)
                     failure.text = (f"written {json.dumps(array(verdict.answer.written))}, "
-                                    f"correct {json.dumps(array(verdict.exact))}: {verdict.reason}")
+                                    f"correct {json.dumps(array(verdict.exact))}: {reason}")
                     counts["failures"] += 1
                 elif verdict.status == "drift":
-                    ET.SubElement(case, "system-out").text = verdict.reason
+                    ET.SubElement(case, "system-out").text = reason
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value

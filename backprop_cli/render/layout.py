@@ -6,7 +6,7 @@ from importlib import import_module
 
 from .report import Report
 
-LAYOUTS = {"layered": "report", "graph": "graph_report"}  # kind of problem -> module with build()
+LAYOUTS = {"layered": "layered", "graph": "graph"}  # kind of problem -> module with build()
 
 
 def build(result, precision: int = 6) -> Report:

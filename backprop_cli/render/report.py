@@ -1,39 +1,37 @@
-"""A result laid out as titled tables of text, in the file's notation, before any drawing."""
+"""Reports: titled tables of already-formatted text, and the helpers every kind's layout shares."""
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
-from ..engine.network import used_values
-from ..engine.model import Layer, Notation, Problem
-from ..solving.results import LayerResult, Result
-
-MAX_SAMPLES = 8
-MAX_UNITS = 32
-MAX_ENTRIES = 64
+from ..engine.record import Fresh, Record
 
 
-@dataclass(eq=False)
-class Table:
+class Table(Record):
     """A titled table of already-formatted cells, with optional lines under it."""
 
     title: str
     columns: list[str]
     rows: list[list[str]]
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = Fresh(list)
     left: int = 1  # how many leading columns are text (left-aligned); the rest are numbers
 
 
-@dataclass(eq=False)
-class Report:
+class Report(Record):
     """The title, the conventions in words, then the tables in reading order."""
 
     title: str
     lines: list[str]
     tables: list[Table]
+
+
+def respelt(report: Report, spell: Callable[[str], str]) -> Report:
+    """The same report with every piece of text passed through ``spell`` (ASCII for a narrow encoding)."""
+    tables = [Table(spell(t.title), [spell(c) for c in t.columns], [[spell(c) for c in row] for row in t.rows],
+                    [spell(n) for n in t.notes], t.left) for t in report.tables]
+    return Report(spell(report.title), [spell(line) for line in report.lines], tables)
 
 
 def number(value: float, precision: int) -> str:
@@ -62,182 +60,6 @@ def index_label(position: tuple[int, ...], offset: tuple[int, ...]) -> str:
     """Matrix indices as on a sheet: 1-based, or 0 for a folded bias row; commas past 9."""
     indices = [str(p + o) for p, o in zip(position, offset)]
     return ("," if any(len(i) > 1 for i in indices) else "").join(indices)
-
-
-def build(result: Result, precision: int = 6) -> Report:
-    """Lay out the whole result."""
-    problem = result.problem
-    n = problem.notation
-
-    def fmt(value):
-        return number(float(value), precision)
-
-    tables = [_input_table(problem, fmt)]
-    for layer in result.layers:
-        tables.append(_layer_table(problem, layer, fmt))
-    tables.append(_loss_table(result, fmt))
-    for layer in result.layers:
-        tables.append(_parameter_table(problem, layer, result.trained, fmt))
-    if result.shared:
-        tables.append(shared_table(result, fmt))
-    if result.trained and problem.training.steps > 1:
-        tables += [history_table(result, fmt), _final_table(result, fmt)]
-    return Report(problem.title or problem.source, _convention_lines(problem, n), tables)
-
-
-def _convention_lines(problem: Problem, n: Notation) -> list[str]:
-    net = problem.network
-    shape = " → ".join([str(net.inputs)] + [
-        f"{layer.units} ({'/'.join(dict.fromkeys(str(a) for a in layer.activations))})" for layer in net.layers])
-    w, s, a = n.weight.upper(), n.pre, n.act
-    if net.orientation == "out_in":
-        rule = f"{s}^(l) = {w}^(l) {a}^(l-1)"
-        index = f"{n.weight}^(l)_jk joins unit k of layer l-1 to unit j of layer l"
-    else:
-        rule = f"{s}^(l) = {w}^(l)T {a}^(l-1)"
-        index = f"{n.weight}^(l)_ij joins unit i of layer l-1 to unit j of layer l"
-    if net.folded_bias:
-        rule += f", with {a}^(l-1)_0 = 1 and the bias in {'row' if net.orientation == 'in_out' else 'column'} 0"
-    elif any(layer.bias is not None for layer in net.layers):
-        rule += f" + {n.bias}^(l)" if all(l.bias_sign > 0 for l in net.layers) else f" − {n.threshold}^(l)"
-    lines = [f"network: {shape}", f"layers: {rule}; {a}^(l) = g({s}^(l)); {index}",
-             f"{n.delta}^(l) = ∂{n.loss}/∂{s}^(l)"]
-    if problem.training.learning_rate:
-        t = problem.training
-        update = f"update: p ← p − {t.learning_rate:g} · ∂{n.loss}/∂p"
-        if t.steps > 1:
-            update += f", {t.steps} steps"
-        if t.l2:
-            update += f"; L2 penalty {t.l2.strength:g} · ‖w‖² ({'weights and biases' if t.l2.include_bias else 'weights only'})"
-        lines.append(update)
-    return lines
-
-
-def _sample_rows(count: int) -> tuple[range, list[str]]:
-    notes = [f"showing {MAX_SAMPLES} of {count} samples; --format json has all"] if count > MAX_SAMPLES else []
-    return range(min(count, MAX_SAMPLES)), notes
-
-
-def _unit_rows(count: int) -> tuple[range, list[str]]:
-    notes = [f"showing {MAX_UNITS} of {count} units; --format json has all"] if count > MAX_UNITS else []
-    return range(min(count, MAX_UNITS)), notes
-
-
-def _input_table(problem: Problem, fmt) -> Table:
-    n, data = problem.notation, problem.inputs
-    samples, notes = _sample_rows(len(data))
-    units, more = _unit_rows(data.shape[1])
-    many = len(data) > 1
-    rows = []
-    for s in samples:
-        if problem.network.folded_bias:
-            rows.append(([str(s + 1)] if many else []) + ["0", "1"])
-        for j in units:
-            rows.append(([str(s + 1)] if many else []) + [str(j + 1), fmt(data[s, j])])
-    columns = (["n"] if many else []) + ["j", f"{n.input}_j = {n.act}^(0)_j"]
-    target = problem.targets
-    target_note = "target y = " + "; ".join(
-        "[" + ", ".join(fmt(v) for v in target[s]) + "]" for s in samples)
-    return Table("input", columns, rows, notes + more + [target_note])
-
-
-def _layer_table(problem: Problem, layer: LayerResult, fmt) -> Table:
-    n, l = problem.notation, layer.index
-    mixed = len(layer.activations) > 1
-    many = len(layer.pre) > 1
-    samples, notes = _sample_rows(len(layer.pre))
-    units, more = _unit_rows(layer.units)
-    folded_row = problem.network.folded_bias and l < len(problem.network.layers)
-    rows = []
-    for s in samples:
-        lead = [str(s + 1)] if many else []
-        if folded_row:
-            rows.append(lead + ["0"] + (["—"] if mixed else []) + ["—", "1", "—", "—"])
-        for j in units:
-            kind = [str(layer.activations[j])] if mixed else []
-            rows.append(lead + [str(j + 1)] + kind + [fmt(layer.pre[s, j]), fmt(layer.act[s, j]),
-                                                      fmt(layer.grad_act[s, j]), fmt(layer.delta[s, j])])
-    columns = (["n"] if many else []) + ["j"] + (["g"] if mixed else []) + [
-        f"{n.pre}^({l})_j", f"{n.act}^({l})_j", f"∂{n.loss}/∂{n.act}^({l})_j",
-        f"{n.delta}^({l})_j = ∂{n.loss}/∂{n.pre}^({l})_j"]
-    activation = "mixed" if mixed else str(layer.activations[0])
-    return Table(f"{_layer_title(layer)} ({activation})", columns, rows, notes + more)
-
-
-def _layer_title(layer: LayerResult) -> str:
-    default = layer.name == f"layer {layer.index}"
-    return f"layer {layer.index}" if default else f"layer {layer.index}: {layer.name}"
-
-
-def _loss_table(result: Result, fmt) -> Table:
-    loss, n = result.loss, result.problem.notation
-    rows = []
-    if len(loss.per_sample) > 1:
-        samples, _ = _sample_rows(len(loss.per_sample))
-        rows += [[f"sample {s + 1}", fmt(loss.per_sample[s])] for s in samples]
-    if loss.penalty:
-        rows += [["data loss", fmt(loss.data)], ["L2 penalty", fmt(loss.penalty)]]
-    rows.append([n.loss, fmt(loss.value)])
-    return Table("loss", ["term", "value"], rows, [loss.formula])
-
-
-def _labelled_entries(problem: Problem, index: int, layer: Layer):
-    """(label, which, position) of every existing weight and bias entry of a layer, in file order."""
-    n, net = problem.notation, problem.network
-    if not net.folded_bias:
-        offset = (1, 1)
-    else:
-        offset = (0, 1) if net.orientation == "in_out" else (1, 0)
-    bias_symbol = n.bias if layer.bias_sign > 0 else n.threshold
-    for symbol, which, entries, offs in ((n.weight, "weights", layer.weights, offset),
-                                         (bias_symbol, "bias", layer.bias, (1,))):
-        if entries is None:
-            continue
-        for position in np.ndindex(entries.values.shape):
-            if entries.absent is not None and entries.absent[position]:
-                continue
-            label = f"{symbol}^({index})_{index_label(position, offs)}"
-            name = entries.shared.get(position)
-            yield (label + f" = {name}" if name else label), which, position
-
-
-def _first_entries(problem: Problem, index: int, layer: Layer, notes: list[str]) -> list:
-    """The first MAX_ENTRIES labelled entries of a layer, with a note when there are more."""
-    total = sum(int(e.values.size if e.absent is None else np.count_nonzero(~e.absent))
-                for e in (layer.weights, layer.bias) if e is not None)
-    if total > MAX_ENTRIES:
-        notes.append(f"showing {MAX_ENTRIES} of {total} entries of layer {index}; --format json has all")
-    return list(itertools.islice(_labelled_entries(problem, index, layer), MAX_ENTRIES))
-
-
-def _parameter_table(problem: Problem, layer: LayerResult, trained: bool, fmt) -> Table:
-    spec = problem.network.layers[layer.index - 1]
-    rows, notes = [], []
-    for label, which, position in _first_entries(problem, layer.index, spec, notes):
-        param = layer.weights if which == "weights" else layer.bias
-        row = [label, fmt(param.value[position]), fmt(param.grad[position])]
-        if trained:
-            own = position not in param.entries.shared
-            row.append(fmt(param.updated[position]) + (" (frozen)" if param.frozen and own else ""))
-        rows.append(row)
-    if spec.weights.shared or (spec.bias is not None and spec.bias.shared):
-        notes.append("a shared entry shows the gradient through that one use; its total is in 'shared parameters'")
-    columns = ["parameter", "value", f"∂{problem.notation.loss}/∂parameter"] + (["updated"] if trained else [])
-    return Table(f"parameters of {_layer_title(layer)}", columns, rows, notes)
-
-
-def _final_table(result: Result, fmt) -> Table:
-    problem, final = result.problem, result.final
-    names = {p.name: i for i, p in enumerate(problem.shared)}
-    rows, notes = [], []
-    for i, layer in enumerate(problem.network.layers):
-        used = {"weights": used_values(layer.weights, final.weights[i], final.shared, names)}
-        if layer.bias is not None:
-            used["bias"] = used_values(layer.bias, final.biases[i], final.shared, names)
-        rows += [[label, fmt(used[which][position])]
-                 for label, which, position in _first_entries(problem, i + 1, layer, notes)]
-    rows += [[p.name, fmt(final.shared[names[p.name]])] for p in problem.shared]
-    return Table(f"parameters after {problem.training.steps} steps", ["parameter", "value"], rows, notes)
 
 
 def shared_table(result, fmt, title: str = "shared parameters") -> Table:

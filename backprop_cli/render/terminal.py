@@ -4,25 +4,35 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from ..printable import printable
 from .report import Report
 
 
 def render(report: Report, stream: TextIO) -> None:
-    """Print the report to a terminal stream with rich tables (cells are never read as markup)."""
+    """Print the report to a terminal stream with rich tables; text is never read as markup and every
+    piece of it is printable."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    console = Console(file=stream, highlight=False, markup=False, force_terminal=True)
-    console.print(report.title, style="bold")
+    def text(value: str, style: str = "") -> Text:
+        return Text(printable(value), style=style)
+
+    class Quiet(Console):
+        def on_broken_pipe(self) -> None:  # rich would exit with 1 itself; the caller decides
+            raise BrokenPipeError
+
+    console = Quiet(file=stream, highlight=False, markup=False, emoji=False, force_terminal=True)
+    console.print(text(report.title, "bold"))
     for line in report.lines:
-        console.print(line, style="dim")
+        console.print(text(line, "dim"))
     for table in report.tables:
         console.print()
-        grid = Table(title=table.title, title_justify="left", title_style="bold cyan")
+        grid = Table(title=text(table.title, "bold cyan"), title_justify="left", title_style="bold cyan")
         for i, column in enumerate(table.columns):
-            grid.add_column(column, justify="left" if i < table.left else "right")
+            grid.add_column(text(column), justify="left" if i < table.left else "right")
         for row in table.rows:
-            grid.add_row(*row)
+            grid.add_row(*(text(cell) for cell in row))
         console.print(grid)
         for note in table.notes:
-            console.print(note, style="dim")
+            console.print(text(note, "dim"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from ..solving.results import GraphResult
 from .report import Report, Table, history_table, shared_table, values
 
-
 MAX_SHOWN = 24  # values of one array shown in a table cell
 
 

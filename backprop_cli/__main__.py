@@ -1,0 +1,5 @@
+"""``python -m backprop_cli``: the same as the ``backprop`` command."""
+
+from .cli import entry
+
+entry()

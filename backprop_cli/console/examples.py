@@ -1,0 +1,87 @@
+"""The example problems installed with the package (the repository's problems/ folder): list and copy."""
+
+from __future__ import annotations
+
+import os
+
+PACKAGE = "backprop_cli.examples"
+SUFFIX = ".yaml"
+
+
+def _root():
+    from importlib.resources import files  # only for `backprop examples`
+
+    return files(PACKAGE)
+
+
+def names() -> list[str]:
+    """Every example as a relative name such as ``mazur.yaml`` or ``seeds/exercise-7-1.yaml``, sorted."""
+    found, folders = [], [("", _root())]
+    while folders:
+        prefix, folder = folders.pop()
+        for entry in folder.iterdir():
+            if entry.is_dir() and not entry.name.startswith(("_", ".")):
+                folders.append((f"{prefix}{entry.name}/", entry))
+            elif entry.name.endswith(SUFFIX) and entry.is_file():
+                found.append(prefix + entry.name)
+    return sorted(found, key=lambda name: (name.count("/"), name))
+
+
+def _open(name: str):
+    return _root().joinpath(*name.split("/"))
+
+
+def title(name: str) -> str:
+    """The example's ``title:``, read from its top-level line without parsing the YAML."""
+    with _open(name).open("r", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("title:"):
+                return _scalar(line[len("title:"):])
+    return ""
+
+
+def _scalar(text: str) -> str:
+    text = text.strip()
+    if text[:1] in ("'", '"') and text[1:].find(text[0]) >= 0:
+        return text[1:1 + text[1:].find(text[0])]
+    return text.split(" #", 1)[0].strip()
+
+
+def copy(chosen: list[str], folder: str, force: bool = False) -> list[str]:
+    """Copy examples into ``folder`` under their own file names; the paths written, in order.
+
+    Everything is checked before anything is written: an unknown name, two examples with one file name,
+    a file already there (unless ``force``) or something that is not a file raise ProblemError.
+    """
+    from ..errors import Diagnostic, ProblemError, did_you_mean
+    from .files import refusal, write_atomically
+
+    known = names()
+    problems, targets = [], {}
+    for name in dict.fromkeys(chosen):
+        if name not in known:
+            problems.append(Diagnostic(name, 1, 1, "", "expected the name of an installed example "
+                                       "(`backprop examples` lists them), found none by that name",
+                                       did_you_mean(name, known)))
+            continue
+        target = os.path.join(folder, name.rsplit("/", 1)[-1])
+        why = refusal(target)
+        if target in targets:
+            why = f"expected one example per file name, found {targets[target]} and {name}"
+        elif why is None and os.path.lexists(target) and not force:
+            why = "expected a file that does not exist yet, found one (--force overwrites it)"
+        if why:
+            problems.append(Diagnostic(target, 1, 1, "", why))
+        targets.setdefault(target, name)
+    if problems:
+        raise ProblemError(problems)
+    written = []
+    for target, name in targets.items():
+        try:
+            os.makedirs(folder or ".", exist_ok=True)
+            write_atomically(target, _open(name).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ProblemError([Diagnostic(target, 1, 1, "", f"expected a file that can be written, found: "
+                                                             f"{exc.strerror or exc}")])
+        written.append(target)
+    return written

@@ -1,0 +1,22 @@
+"""A problem read from standard input (``backprop run -``), with the limits of a file."""
+
+from __future__ import annotations
+
+import sys
+
+NAME = "<stdin>"  # the file name diagnostics give
+
+
+def load_stdin(stream=None):
+    """Read, validate and build the problem on standard input, decoded like a file (raises ProblemError)."""
+    from ..errors import Diagnostic, ProblemError
+    from ..read.files import build
+    from ..read.yaml_tree import MAX_BYTES, decode, parse
+
+    if stream is None:
+        stream = getattr(sys.stdin, "buffer", None)
+    raw = b"" if stream is None else stream.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise ProblemError([Diagnostic(NAME, 1, 1, "", f"expected at most {MAX_BYTES:,} bytes on standard input, "
+                                                       "found more")])
+    return build(parse(decode(raw, NAME), NAME), NAME)

@@ -1,0 +1,46 @@
+"""Problems worked one after another, each one's warnings and errors reported on stderr as it goes."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from .output import echo
+from .stdin import NAME as STDIN_NAME, load_stdin
+
+STDIN = "-"
+
+
+def work(name: str):
+    """The worked result of a file, or of standard input for ``-`` (raises ProblemError)."""
+    from .. import api
+    if name == STDIN:
+        return api.solve(load_stdin())
+    return api.solve(api.load(name))
+
+
+def work_each(names: tuple[str, ...] | list[str]) -> Iterator:
+    """Each file's result in order, or None for one that is invalid (after its errors are reported).
+
+    A bug met in one of several files is reported like invalid input, so the others are still worked;
+    with a single file it propagates, to be reported as an internal error.
+    """
+    from ..errors import Diagnostic, ProblemError, internal_error
+    from ..printable import printable
+    for name in names:
+        shown = STDIN_NAME if name == STDIN else name
+        try:
+            result = work(name)
+        except ProblemError as exc:
+            for diagnostic in exc.diagnostics:
+                echo(diagnostic.format(), err=True)
+            yield None
+            continue
+        except Exception as exc:
+            if len(names) == 1:
+                raise
+            echo(Diagnostic(shown, 1, 1, "", internal_error(exc)).format(), err=True)
+            yield None
+            continue
+        for warning in result.warnings:
+            echo(f"{printable(shown)}: warning: {printable(warning)}", err=True)
+        yield result
