@@ -14,7 +14,6 @@ import math
 from typing import Container
 
 from .ops import ACTIVATIONS
-from .record import Fresh, Record
 
 # function name in a formula -> (op name, number of arguments: an int, or "1+" for one or more)
 FUNCTIONS: dict[str, tuple[str, object]] = {
@@ -37,15 +36,21 @@ class FormulaError(ValueError):
         self.hint = hint
 
 
-class Expr(Record):
-    """A checked formula node: a number, a name, or an op applied to argument expressions."""
+class Expr:
+    """A checked formula node: a number, a name, or an op applied to argument expressions.
 
-    kind: str  # "number" | "name" | "op" | "index" | "stack"
-    value: object = None  # the number, the name, the op name, or the index key
-    args: list["Expr"] = Fresh(list)
-    attrs: dict[str, object] = Fresh(dict)
-    offset: int = 0
-    source: str = ""  # the text of this part of the formula
+    ``kind`` is "number", "name", "op", "index" or "stack"; ``value`` the number, the name, the op name
+    or the index key; ``offset`` where it starts in the formula and ``source`` its text. One is made for
+    every part of every formula: plain slots.
+    """
+
+    __slots__ = ("kind", "value", "args", "attrs", "offset", "source")
+
+    def __init__(self, kind: str, value: object = None, args: list[Expr] | None = None,
+                 attrs: dict[str, object] | None = None, offset: int = 0, source: str = ""):
+        self.kind, self.value, self.offset, self.source = kind, value, offset, source
+        self.args = [] if args is None else args
+        self.attrs = {} if attrs is None else attrs
 
 
 MAX_CHARACTERS = 100_000  # of one formula; longer ones are split into nodes

@@ -8,6 +8,7 @@ node's slot is labelled ``("node", name)``; inputs and parameters ``("input", na
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import numpy as np
@@ -65,14 +66,14 @@ def evaluate(tape: Tape, expr: Expr, env: dict[str, int], budget: list[int] | No
 
 def _result_size(expr: Expr, shapes: list[tuple[int, ...]]) -> int:
     """How many values an op would produce, worked out before anything is allocated."""
-    sizes = [int(np.prod(s)) for s in shapes]
+    sizes = [math.prod(s) for s in shapes]
     try:
         if expr.value in ("add", "sub", "mul", "div", "pow", "maximum", "minimum"):
-            return int(np.prod(np.broadcast_shapes(*shapes)))
+            return math.prod(np.broadcast_shapes(*shapes))
     except ValueError:
         return 0  # operands that do not fit: the op itself reports it
     if expr.value == "matmul" and len(shapes) == 2 and shapes[0] and shapes[1]:
-        rows = int(np.prod(shapes[0][:-1]))
+        rows = math.prod(shapes[0][:-1])
         return rows * (shapes[1][-1] if len(shapes[1]) > 1 else 1)
     if expr.kind == "stack" or expr.value == "concat":
         return sum(sizes)

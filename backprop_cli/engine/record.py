@@ -24,31 +24,33 @@ class Record:
     """Fields in annotation order; a class attribute of the same name is the field's default."""
 
     _fields: tuple[str, ...] = ()
+    _defaults: dict[str, Any] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         names = [name for klass in reversed(cls.__mro__) for name in vars(klass).get("__annotations__", {})
                  if not name.startswith("_")]
         cls._fields = tuple(dict.fromkeys(names))
+        cls._defaults = {name: getattr(cls, name) for name in cls._fields if hasattr(cls, name)}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         fields = self._fields
         if len(args) > len(fields):
             raise TypeError(f"{type(self).__name__} takes {len(fields)} fields, {len(args)} given")
-        for name, value in zip(fields, args):
-            setattr(self, name, value)
-        for name in fields[len(args):]:
-            if name in kwargs:
-                value = kwargs.pop(name)
-            else:
-                value = getattr(type(self), name, _MISSING)
-                if value is _MISSING:
-                    raise TypeError(f"{type(self).__name__}: missing field '{name}'")
-                if isinstance(value, Fresh):
-                    value = value.make()
-            setattr(self, name, value)
+        values = dict(zip(fields, args))
         if kwargs:
-            raise TypeError(f"{type(self).__name__}: unknown or repeated fields {sorted(kwargs)}")
+            unknown = [name for name in kwargs if name in values or name not in self._defaults and name not in fields]
+            if unknown:
+                raise TypeError(f"{type(self).__name__}: unknown or repeated fields {sorted(unknown)}")
+            values.update(kwargs)
+        if len(values) < len(fields):
+            for name in fields:
+                if name not in values:
+                    default = self._defaults.get(name, _MISSING)
+                    if default is _MISSING:
+                        raise TypeError(f"{type(self).__name__}: missing field '{name}'")
+                    values[name] = default.make() if type(default) is Fresh else default
+        self.__dict__.update(values)
 
     def _replace(self, **changes: Any) -> "Record":
         """A copy with some fields changed (named like NamedTuple's)."""

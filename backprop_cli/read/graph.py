@@ -22,6 +22,7 @@ from .yaml_tree import Node
 TOP_KEYS = ("title", "description", "notation", "graph", "target", "loss", "upstream", "train",
             "expected", "check")
 GRAPH_KEYS = ("inputs", "params", "nodes", "output")
+MAX_NODES = 10_000  # a graph of a homework has tens
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -167,9 +168,14 @@ def _nodes(node: Node, tape: Tape, env: dict[str, int], f: Fields) -> list[Formu
     if not named:
         f.error(node, "expected at least one node (name: formula), found none")
         return None
+    if len(named) > MAX_NODES:
+        f.error(node, f"expected at most {MAX_NODES:,} nodes, found {len(named):,} (too large to work here)")
+        return None
     nodes, ok = [], True
     budget = [MAX_VALUES - sum(tape.values[slot].size for slot in env.values())]
     order = {name: position for position, name in enumerate(named)}
+    failed: set[str] = set()  # nodes already reported: what uses them is not reported again
+    known = _Known(env, failed)
     for position, (name, child) in enumerate(named.items()):
         line, column = node.key_marks[name]
         if name in env:
@@ -182,8 +188,12 @@ def _nodes(node: Node, tape: Tape, env: dict[str, int], f: Fields) -> list[Formu
             f.error(child, f"expected a formula, found {child.describe()}")
             ok = False
             continue
+        failed.add(name)  # until it is recorded
         try:
-            expr, _ = formula.parse(text, env, later=_Later(order, position))
+            expr, used = formula.parse(text, known, later=_Later(order, position))
+            if used & failed:
+                ok = False
+                continue
             slot = evaluate(tape, expr, env, budget=budget)
         except formula.FormulaError as exc:
             _error_at(f, child, text, exc.offset, str(exc), exc.hint)
@@ -197,9 +207,27 @@ def _nodes(node: Node, tape: Tape, env: dict[str, int], f: Fields) -> list[Formu
             _error_at(f, child, text, 0, "expected a formula nested less deeply (split it into several nodes)")
             ok = False
             continue
+        failed.discard(name)
         env[name] = slot
         nodes.append(FormulaNode(name, text.strip(), expr, line, column, tape.values[slot].shape))
     return nodes if ok else None
+
+
+class _Known:
+    """The names a formula may use: those recorded, and those refused already (not reported twice)."""
+
+    def __init__(self, env: dict[str, int], failed: set[str]):
+        self.env, self.failed = env, failed
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.env or name in self.failed
+
+    def __iter__(self):
+        yield from self.env
+        yield from self.failed
+
+    def __len__(self) -> int:
+        return len(self.env) + len(self.failed)
 
 
 class _Later:

@@ -18,6 +18,7 @@ MAX_DEPTH = 64  # levels of nesting; also stops an alias that contains itself
 MAX_BYTES = 16 * 1024 * 1024  # a larger file is refused before it is read
 
 _STD = "tag:yaml.org,2002:"
+_MERGE = _STD + "merge"
 _SCALAR_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _KINDS = {"int": "an integer", "float": "a number", "bool": "true or false", "null": "null"}
@@ -144,8 +145,7 @@ def _children(node: yaml.Node) -> list[tuple[str | int, yaml.Node]]:
     if isinstance(node, yaml.SequenceNode):
         return list(enumerate(node.value))
     if isinstance(node, yaml.MappingNode):
-        return [(str(k.value), v) for k, v in node.value
-                if isinstance(k, yaml.ScalarNode) and k.tag != _STD + "merge"]
+        return [(str(k.value), v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.tag != _MERGE]
     return []
 
 
