@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from .output import echo
-from .stdin import NAME as STDIN_NAME, load_stdin
+from .stdin import NAME as STDIN_NAME
 
 STDIN = "-"
 
@@ -14,6 +14,7 @@ def work(name: str):
     """The worked result of a file, or of standard input for ``-`` (raises ProblemError)."""
     from .. import api
     if name == STDIN:
+        from .stdin import load_stdin
         return api.solve(load_stdin())
     return api.solve(api.load(name))
 

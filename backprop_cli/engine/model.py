@@ -75,7 +75,7 @@ class Network(Record):
     folded_bias: bool = False
 
 
-class SharedParameter(NamedTuple):
+class SharedParameter(Record):
     """A named scalar parameter that may be used in several places."""
 
     name: str
@@ -83,7 +83,7 @@ class SharedParameter(NamedTuple):
     frozen: bool = False
 
 
-class Loss(NamedTuple):
+class Loss(Record):
     """Loss kind with its scale and reductions over outputs and over samples."""
 
     kind: str  # squared_error | binary_cross_entropy | categorical_cross_entropy
@@ -92,14 +92,14 @@ class Loss(NamedTuple):
     samples: Reduction = "sum"
 
 
-class L2(NamedTuple):
+class L2(Record):
     """An L2 penalty lambda * ||w||^2 added to the loss."""
 
     strength: float
     include_bias: bool = False
 
 
-class Training(NamedTuple):
+class Training(Record):
     """Gradient-descent settings."""
 
     learning_rate: float = 0.0
@@ -107,7 +107,7 @@ class Training(NamedTuple):
     l2: L2 | None = None
 
 
-class Notation(NamedTuple):
+class Notation(Record):
     """The symbols a course uses for each quantity."""
 
     pre: str = "z"

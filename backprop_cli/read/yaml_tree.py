@@ -234,7 +234,8 @@ def _count_values(text: str, filename: str) -> None:
 def parse(text: str, filename: str) -> Node:
     """Parse YAML text into a positioned node tree; raise ProblemError on anything but plain data."""
     try:
-        _count_values(text, filename)
+        if len(text) > MAX_NODES:  # a shorter text cannot write out more values than it has characters
+            _count_values(text, filename)
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
