@@ -17,7 +17,7 @@ from . import addresses
 from .fields import Fields
 from .yaml_tree import Node
 
-_MANTISSA = re.compile(r"[-+]?(\d*)(?:\.(\d*))?(?:[eE]([-+]?\d+))?")  # one way to match: linear time
+_MANTISSA = r"[-+]?(\d*)(?:\.(\d*))?(?:[eE]([-+]?\d+))?"  # one way to match: linear time
 TOLERANCE_KEYS = ("abs", "rel", "decimals")
 
 
@@ -72,7 +72,7 @@ class CheckSettings(Record):
 
 def written_decimals(raw: str | None) -> int:
     """Decimals a number was written to ('0.60' -> 2, '1.5e-3' -> 4, '4' -> 0)."""
-    match = _MANTISSA.fullmatch((raw or "").strip())
+    match = re.fullmatch(_MANTISSA, (raw or "").strip())
     if not match:
         return 6
     return len(match.group(2) or "") - int(match.group(3) or 0)

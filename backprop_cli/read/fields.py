@@ -9,9 +9,10 @@ from typing import Iterable
 from ..errors import Diagnostic, ProblemError, did_you_mean
 from .yaml_tree import Node
 
-# Each pattern can match a text in one way only, so a failing match takes linear time.
-_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
-_FRACTION = re.compile(r"([-+]?\d+) */ *(\d+)")
+# Each pattern can match a text in one way only, so a failing match takes linear time. They are
+# compiled on first use (re caches them): most files write their numbers as YAML numbers.
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_FRACTION = r"([-+]?\d+) */ *(\d+)"
 MAX_HINTS = 100  # past this many problems in a file, no more "did you mean" is worked out
 MAX_NUMBER_TEXT = 400  # characters of a number written as text; longer ones are not numbers
 
@@ -114,9 +115,9 @@ def as_number(value: object) -> float | None:
             text = value.strip()
             if len(text) > MAX_NUMBER_TEXT:
                 return None
-            if _NUMBER.fullmatch(text):
+            if re.fullmatch(_NUMBER, text):
                 return float(text)
-            match = _FRACTION.fullmatch(text)
+            match = re.fullmatch(_FRACTION, text)
             if match and int(match.group(2)) != 0:
                 from fractions import Fraction  # rare: keeps start-up cheap
                 return float(Fraction(int(match.group(1)), int(match.group(2))))

@@ -23,7 +23,7 @@ TOP_KEYS = ("title", "description", "notation", "graph", "target", "loss", "upst
             "expected", "check")
 GRAPH_KEYS = ("inputs", "params", "nodes", "output")
 MAX_NODES = 10_000  # a graph of a homework has tens
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 
 
 def read_problem(tree: Node, f: Fields) -> GraphProblem:
@@ -129,9 +129,9 @@ def _named(node: Node, f: Fields, what: str):
         f.error(node, f"expected a mapping of {what} names to values, found {node.describe()}")
         return None
     for name in node.value:
-        if not _NAME.fullmatch(name) or name.startswith("__"):
+        if not re.fullmatch(_NAME, name) or name.startswith("__"):
             f.error(node, f"expected a name (letters, digits, _), found '{name}'", at_key=name)
-    return {k: v for k, v in node.value.items() if _NAME.fullmatch(k) and not k.startswith("__")}
+    return {k: v for k, v in node.value.items() if re.fullmatch(_NAME, k) and not k.startswith("__")}
 
 
 def _values(node: Node, f: Fields, what: str) -> dict[str, np.ndarray] | None:

@@ -20,7 +20,7 @@ TOP_KEYS = ("title", "description", "notation", "parameters", "network", "input"
             "samples_are", "loss", "train", "expected", "check")
 INITS = ("normal", "uniform", "xavier_normal", "xavier_uniform", "he_normal", "he_uniform")
 MAX_UNITS = 1_000_000
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 
 
 def read_problem(tree: Node, f: Fields) -> Problem:
@@ -74,7 +74,7 @@ class _Reader:
 
     def shared_parameters(self, node: Node) -> None:
         for name, child in (self.f.keys(node, node.value if node.is_mapping else ()) or {}).items():
-            if not _NAME.fullmatch(name):
+            if not re.fullmatch(_NAME, name):
                 self.f.error(node, f"expected a parameter name (letters, digits, _), found '{name}'", at_key=name)
                 continue
             frozen = False
