@@ -26,13 +26,8 @@ def solve(problem: GraphProblem) -> GraphResult:
     updated = _update(problem, params, program, grads, interpreter)
     result = _first_step(problem, program, values, grads, updated)
     if result.trained:
-        def step(params):
-            values, grads = interpreter.run(program.objective, program.leaves(params))
-            return float(values[program.objective]), _update(problem, params, program, grads, interpreter)
-
-        def loss_at(params) -> float:
-            return float(interpreter.forward(program.leaves(params))[program.objective])
-        train(result, float(values[program.objective]), updated, step, loss_at)
+        train(result, program, interpreter, updated,
+              lambda params, grads: _update(problem, params, program, grads, interpreter))
     result.warnings = [f"'{v.name}' has non-finite values or gradients"
                        for v in [*result.inputs, *result.nodes, *result.shared]
                        if not (np.isfinite(v.value).all() and np.isfinite(v.grad).all())]

@@ -34,13 +34,8 @@ def solve(problem: Problem) -> Result:
     updated = _update(problem, params, program, grads, interpreter)
     result = _first_step(problem, program, values, grads, updated)
     if result.trained:
-        def step(params: Parameters):
-            values, grads = interpreter.run(program.objective, program.leaves(params))
-            return float(values[program.objective]), _update(problem, params, program, grads, interpreter)
-
-        def loss_at(params: Parameters) -> float:
-            return float(interpreter.forward(program.leaves(params))[program.objective])
-        train(result, result.loss.value, updated, step, loss_at)
+        train(result, program, interpreter, updated,
+              lambda params, grads: _update(problem, params, program, grads, interpreter))
     result.warnings.extend(_warnings(result))
     return result
 

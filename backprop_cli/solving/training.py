@@ -5,19 +5,24 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
+from ..engine.tape import Interpreter
 
-def train(result, first_loss: float, after_first: Any, step: Callable, loss_at: Callable) -> None:
-    """Take the steps after the first one and record them in ``result``.
 
-    ``step(params)`` returns (loss before, parameters after); ``loss_at(params)`` the loss there.
+def train(result, program, interpreter: Interpreter, after_first: Any, update: Callable) -> None:
+    """Take the training steps after the first one, replaying the recorded ``program`` with the
+    parameters of each step; record the loss before each step and the parameters and loss after the last.
+
+    ``after_first`` are the parameters after the first step; ``update(params, grads)`` takes one step.
     """
-    result.history.append(first_loss)
+    objective = program.objective
+    result.history.append(float(program.tape.values[objective]))
     params = after_first
     for _ in range(result.problem.training.steps - 1):
-        loss, params = step(params)
-        result.history.append(loss)
+        values, grads = interpreter.run(objective, program.leaves(params))
+        result.history.append(float(values[objective]))
+        params = update(params, grads)
     result.final = params
-    result.final_loss = loss_at(params)
+    result.final_loss = float(interpreter.forward(program.leaves(params))[objective])
 
 
 def training_warnings(result) -> list[str]:
