@@ -19,7 +19,7 @@ Two figures, both measured in the same run:
    loss L = 1/2 * mean over samples of the sum over outputs of (y_hat - y)^2, float64, learning rate
    0.01. The network is recorded on a tape once; the engine's step replays it with the current
    parameters (``Interpreter.run``: forward and backward) and applies the update (exactly what
-   ``solving.layered.solve`` does for each training step). The baseline is a hand-written NumPy
+   ``solving.work.solve`` does for each training step). The baseline is a hand-written NumPy
    forward, backward and update. The updated parameters of both are compared with ``np.allclose``.
    Goal: ratio <= 1.10. ``--solve`` also times the full ``solve`` (recording, the Result, the
    non-finite scan) for context.
@@ -138,10 +138,10 @@ def make_problem(seed: int = 0):
 
 def engine_step(problem, program, interpreter, params):
     """A replay of the recorded network (forward, backward) and the update, as solve() does each step."""
-    from backprop_cli.solving.layered import _update
+    from backprop_cli.solving.layered import update
 
     values, grads = interpreter.run(program.objective, program.leaves(params))
-    return float(values[program.objective]), _update(problem, params, program, grads, interpreter)
+    return float(values[program.objective]), update(problem, params, program, grads, interpreter)
 
 
 def hand_step(x, y, weights, biases, rate):

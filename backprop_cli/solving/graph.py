@@ -1,60 +1,31 @@
-"""Computation graphs solved: every node's value and gradient, inputs and parameters, updates."""
+"""Computation graphs: what ``work`` needs to solve one (record, initial parameters, update, the
+result of the first step laid out node by node, warnings)."""
 
 from __future__ import annotations
 
-from typing import Callable
-
 import numpy as np
 
-from ..engine import losses
+from ..engine import graph, losses
 from ..engine.formula import Expr
-from ..engine.graph import GraphProgram, Rewrite, record
+from ..engine.graph import GraphProgram, Rewrite
 from ..engine.model import GraphProblem
 from ..engine.tape import Interpreter
 from .results import GraphResult, LossResult, SharedResult, Value
-from .training import train, training_warnings
 
 
-@np.errstate(all="ignore")  # overflow and invalid values get the tool's own warnings
-def solve(problem: GraphProblem) -> GraphResult:
-    """Forward values, gradients of every node, input and parameter, and the updates asked for."""
-    program = record(problem)
-    interpreter = Interpreter(program.tape)
-    values = program.tape.values
-    grads = interpreter.backward(values, program.objective)
-    params = {name: value.copy() for name, value in problem.params.items()}
-    updated = _update(problem, params, program, grads, interpreter)
-    result = _first_step(problem, program, values, grads, updated)
-    if result.trained:
-        train(result, program, interpreter, updated,
-              lambda params, grads: _update(problem, params, program, grads, interpreter))
-    result.warnings = [f"'{v.name}' has non-finite values or gradients"
-                       for v in [*result.inputs, *result.nodes, *result.shared]
-                       if not (np.isfinite(v.value).all() and np.isfinite(v.grad).all())]
-    if result.trained and not all(np.isfinite(p.updated).all() for p in result.shared) \
-            and all(np.isfinite(p.grad).all() for p in result.shared):
-        result.warnings.append("the update gives parameters that are not finite "
-                               "(an overflow: is the learning rate right?)")
-    result.warnings += training_warnings(result)
-    return result
+def record(problem: GraphProblem, by_hand: bool = False, rewrite: Rewrite | None = None) -> GraphProgram:
+    """The graph recorded on a tape, with formulas rewritten by ``rewrite`` (``by_hand`` matters only
+    where a loss can be taken from logits, which graphs never do)."""
+    return graph.record(problem, rewrite)
 
 
-@np.errstate(all="ignore")
-def replay(problem: GraphProblem, interpreter: Callable[[GraphProgram], Interpreter], by_hand: bool = False,
-           rewrite: Rewrite | None = None) -> GraphResult:
-    """The first step worked by another interpreter, with formulas rewritten by ``rewrite``.
-
-    (``by_hand`` matters only where a loss can be taken from logits, which graphs never do.)
-    """
-    program = record(problem, rewrite)
-    worker = interpreter(program)
-    values, grads = worker.run(program.objective)
-    params = {name: value.copy() for name, value in problem.params.items()}
-    return _first_step(problem, program, values, grads, _update(problem, params, program, grads, worker))
+def initial(problem: GraphProblem) -> dict[str, np.ndarray]:
+    return {name: value.copy() for name, value in problem.params.items()}
 
 
-def _first_step(problem: GraphProblem, program: GraphProgram, values: list, grads: list,
-                updated: dict[str, np.ndarray]) -> GraphResult:
+def lay_out(problem: GraphProblem, program: GraphProgram, values: list, grads: list,
+            updated: dict[str, np.ndarray]) -> GraphResult:
+    """The result of the first step, node by node."""
     names = program.names
 
     def grad(name: str) -> np.ndarray:
@@ -74,7 +45,7 @@ def _first_step(problem: GraphProblem, program: GraphProgram, values: list, grad
     return GraphResult(problem, nodes, inputs, shared, loss)
 
 
-def _update(problem: GraphProblem, params: dict[str, np.ndarray], program: GraphProgram, grads: list,
+def update(problem: GraphProblem, params: dict[str, np.ndarray], program: GraphProgram, grads: list,
             interpreter: Interpreter) -> dict[str, np.ndarray]:
     rate = problem.training.learning_rate
     settle = interpreter.update
@@ -98,4 +69,14 @@ def _names(expr: Expr) -> set[str]:
     found = {expr.value} if expr.kind == "name" else set()
     for arg in expr.args:
         found |= _names(arg)
+    return found
+
+
+def warnings(result: GraphResult) -> list[str]:
+    """Values or gradients that are not finite, updates that overflow."""
+    found = [f"'{v.name}' has non-finite values or gradients" for v in [*result.inputs, *result.nodes, *result.shared]
+             if not (np.isfinite(v.value).all() and np.isfinite(v.grad).all())]
+    if result.trained and not all(np.isfinite(p.updated).all() for p in result.shared) \
+            and all(np.isfinite(p.grad).all() for p in result.shared):
+        found.append("the update gives parameters that are not finite (an overflow: is the learning rate right?)")
     return found

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Callable, Hashable, Protocol
 
 import numpy as np
 
-from ..engine import network
-from . import layered
+from . import layered, work
 
 if TYPE_CHECKING:
     from ..read.addresses import Address
@@ -38,13 +37,34 @@ def _parameter_value(kind: str, shared) -> np.ndarray:
     return np.array({"shared": shared.value, "shared_grad": shared.grad, "shared_updated": shared.updated}[kind])
 
 
-class Layered:
+class _Worked:
+    """Recording, solving and replaying, from the module that holds a kind's parts (see ``work``)."""
+
+    @staticmethod
+    def parts():
+        raise NotImplementedError
+
+    @classmethod
+    def compile(cls, problem):
+        return cls.parts().record(problem)
+
+    @classmethod
+    def solve(cls, problem):
+        return work.solve(cls.parts(), problem)
+
+    @classmethod
+    def replay(cls, problem, interpreter: Callable, **how):
+        return work.replay(cls.parts(), problem, interpreter, **how)
+
+
+class Layered(_Worked):
     """Stacks of layers (``network:``)."""
 
     name = "layered"
-    compile = staticmethod(network.record)
-    solve = staticmethod(layered.solve)
-    replay = staticmethod(layered.replay)
+
+    @staticmethod
+    def parts():
+        return layered
 
     @staticmethod
     def resolve(text: str, problem) -> Address:
@@ -95,7 +115,7 @@ class Layered:
         return sum(layer.pre.size + layer.weights.value.size for layer in result.layers)
 
 
-class Graph:
+class Graph(_Worked):
     """Computation graphs written as formulas (``graph:``)."""
 
     name = "graph"
@@ -106,19 +126,9 @@ class Graph:
         return addresses.resolve_graph(text, problem)
 
     @staticmethod
-    def compile(problem):
-        from ..engine import graph
-        return graph.record(problem)
-
-    @staticmethod
-    def solve(problem):
+    def parts():
         from . import graph  # only graph problems pay for the formula machinery
-        return graph.solve(problem)
-
-    @staticmethod
-    def replay(problem, interpreter: Callable, **how):
-        from . import graph
-        return graph.replay(problem, interpreter, **how)
+        return graph
 
     @staticmethod
     def lookup(address: Address, result) -> np.ndarray:

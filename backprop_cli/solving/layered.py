@@ -1,58 +1,29 @@
-"""Layered networks solved: forward values, gradients and updates, layer by layer.
-
-The network is recorded once (``engine.network.record``); the first step reads the recorded values,
-further training steps replay the tape with new parameter values, and a hand calculation is a replay
-by another interpreter.
-"""
+"""Layered networks: what ``work`` needs to solve one (record, initial parameters, update, the result
+of the first step laid out layer by layer, warnings)."""
 
 from __future__ import annotations
 
-from typing import Callable
-
 import numpy as np
 
-from ..engine import losses
+from ..engine import losses, network
 from ..engine.model import Entries, Problem
-from ..engine.network import Parameters, Program, output_act_gradient, output_from_logits, record, used_values
+from ..engine.network import Parameters, Program, output_act_gradient, output_from_logits, used_values
 from ..engine.tape import Interpreter
 from .results import LayerResult, LossResult, ParamResult, Result, SharedResult
-from .training import train, training_warnings
 
 _KINKED = {"relu", "leaky_relu"}
 
 Grads = list  # gradient of every slot (None where nothing flows)
 
 
-@np.errstate(all="ignore")  # overflow and invalid values get the tool's own warnings
-def solve(problem: Problem) -> Result:
-    """Run the forward and backward pass and every training step the problem asks for."""
-    program = record(problem)
-    interpreter = Interpreter(program.tape)
-    values = program.tape.values
-    grads = interpreter.backward(values, program.objective)
-    params = Parameters.initial(problem)
-    updated = _update(problem, params, program, grads, interpreter)
-    result = _first_step(problem, program, values, grads, updated)
-    if result.trained:
-        train(result, program, interpreter, updated,
-              lambda params, grads: _update(problem, params, program, grads, interpreter))
-    result.warnings.extend(_warnings(result))
-    return result
+def record(problem: Problem, by_hand: bool = False, rewrite=None) -> Program:
+    """The network recorded on a tape; ``by_hand`` takes the loss from the output activation, as a
+    sheet does, even where taking it from z would be exact. (``rewrite`` is for graphs.)"""
+    return network.record(problem, fuse=not by_hand)
 
 
-@np.errstate(all="ignore")
-def replay(problem: Problem, interpreter: Callable[[Program], Interpreter], by_hand: bool = False,
-           rewrite=None) -> Result:
-    """The first step worked by another interpreter of the recorded network.
-
-    ``by_hand`` takes the loss from the output activation, as a sheet does, even where taking it
-    from z would be exact. (``rewrite`` is for graphs, whose nodes are formulas.)
-    """
-    program = record(problem, fuse=not by_hand)
-    worker = interpreter(program)
-    values, grads = worker.run(program.objective)
-    updated = _update(problem, Parameters.initial(problem), program, grads, worker)
-    return _first_step(problem, program, values, grads, updated)
+def initial(problem: Problem) -> Parameters:
+    return Parameters.initial(problem)
 
 
 def _grad(grads: Grads, slot: int, like: np.ndarray) -> np.ndarray:
@@ -60,7 +31,7 @@ def _grad(grads: Grads, slot: int, like: np.ndarray) -> np.ndarray:
     return np.zeros_like(like) if grad is None else grad
 
 
-def _update(problem: Problem, params: Parameters, program: Program, grads: Grads,
+def update(problem: Problem, params: Parameters, program: Program, grads: Grads,
             interpreter: Interpreter) -> Parameters:
     """One gradient-descent step; frozen parameters and missing entries stay as they are."""
     rate = problem.training.learning_rate
@@ -100,7 +71,8 @@ def _param_result(entries: Entries, own: int, used: int, values: list, grads: Gr
     return ParamResult(value, grad, used_values(entries, new_own, new_shared, names), entries)
 
 
-def _first_step(problem: Problem, program: Program, values: list, grads: Grads, updated: Parameters) -> Result:
+def lay_out(problem: Problem, program: Program, values: list, grads: Grads, updated: Parameters) -> Result:
+    """The result of the first step, layer by layer."""
     names = {p.name: i for i, p in enumerate(problem.shared)}
     layers = []
     count = len(problem.network.layers)
@@ -145,7 +117,7 @@ def _uses(problem: Problem) -> dict[str, list[str]]:
     return uses
 
 
-def _warnings(result: Result) -> list[str]:
+def warnings(result: Result) -> list[str]:
     """Non-finite values (log of 0, overflow), derivatives taken at a kink, layers without links,
     updates that overflow."""
     found = []
@@ -180,5 +152,4 @@ def _warnings(result: Result) -> list[str]:
     if result.trained and any(np.isinf(u).any() or (np.isnan(u).any() and np.isfinite(result.loss.value))
                               for u in updated):
         found.append("the update gives parameters that are not finite (an overflow: is the learning rate right?)")
-    found += training_warnings(result)
     return found

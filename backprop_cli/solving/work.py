@@ -1,0 +1,42 @@
+"""Working a problem of any kind out: the first step, exact or by another interpreter, then training.
+
+A kind's module (``layered``, ``graph``) supplies ``record``, ``initial``, ``update``, ``lay_out`` and
+``warnings``; the steps around them are the same for every kind.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ..engine.tape import Interpreter
+from .training import train, training_warnings
+
+
+@np.errstate(all="ignore")  # overflow and invalid values get the tool's own warnings
+def solve(kind, problem):
+    """The forward and backward pass, the update, and every training step the problem asks for."""
+    program = kind.record(problem)
+    interpreter = Interpreter(program.tape)
+    values = program.tape.values  # recorded at the initial parameters: nothing to compute again
+    grads = interpreter.backward(values, program.objective)
+    updated = kind.update(problem, kind.initial(problem), program, grads, interpreter)
+    result = kind.lay_out(problem, program, values, grads, updated)
+    if result.trained:
+        train(result, program, interpreter, updated,
+              lambda params, grads: kind.update(problem, params, program, grads, interpreter))
+    result.warnings.extend(kind.warnings(result))
+    result.warnings.extend(training_warnings(result))
+    return result
+
+
+@np.errstate(all="ignore")
+def replay(kind, problem, interpreter: Callable[[object], Interpreter], by_hand: bool = False, rewrite=None):
+    """The first step worked by another interpreter of the recorded problem (``by_hand``: the loss
+    taken the long way, as on a sheet; ``rewrite``: formulas of a graph changed)."""
+    program = kind.record(problem, by_hand=by_hand, rewrite=rewrite)
+    worker = interpreter(program)
+    values, grads = worker.run(program.objective)
+    updated = kind.update(problem, kind.initial(problem), program, grads, worker)
+    return kind.lay_out(problem, program, values, grads, updated)
