@@ -186,7 +186,8 @@ def check(paths: tuple[str, ...], output_format: str, precision: int, colour: bo
           junit_file: str | None, rounding: int | None) -> None:
     """Verify the expected answers in files, folders (recursively) or globs.
 
-    Exit 0 when every answer passes, 1 when one is wrong, 2 when a file is invalid.
+    Exit 0 when every answer passes, 1 when one is wrong, 2 when a file or an answer cannot be read
+    or there is nothing to check.
 
     \b
     Example:
@@ -200,6 +201,12 @@ def check(paths: tuple[str, ...], output_format: str, precision: int, colour: bo
     for outcome in run_.outcomes:
         for diagnostic in outcome.diagnostics:
             echo(diagnostic.format(), err=True)
+        for bad in outcome.checked.unreadable if outcome.checked else ():
+            for diagnostic in bad.diagnostics:
+                echo(diagnostic.format(), err=True)
+    if run_.nothing_to_check:
+        echo("backprop: nothing to check: " + ("no file has an expected: section" if run_.outcomes
+                                               else "no YAML files found"), err=True)
     if junit_file is not None:
         from .console.junit_report import write
         write(junit_file, run_)

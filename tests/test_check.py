@@ -238,13 +238,42 @@ def test_addresses_follow_the_notation_and_the_file_layout():
     assert resolve("ŷ", lfd).layer == 2 and resolve("y_hat", lfd).layer == 2
 
 
-def test_an_invalid_expected_section_is_reported_with_positions():
-    with pytest.raises(ProblemError) as error:
-        loads(NET + "expected:\n  z^(1): [1, 2]\n  w^(9)_11: 1\n", "p.yaml")
-    assert [d.format() for d in error.value.diagnostics] == [
+def test_an_answer_that_cannot_be_read_is_an_error_for_that_answer_only():
+    problem = loads(NET + "expected:\n  z^(1): [1, 2]\n  w^(9)_11: 1\n  L: 1000\n", "p.yaml")
+    assert [d.format() for bad in problem.unreadable for d in bad.diagnostics] == [
         "p.yaml:12:10: error: expected.z^(1): expected 3 values, found a list of 2",
         "p.yaml:13:3: error: expected.w^(9)_11: expected a layer from 1 to 2, found 9",
     ]
+    report = check(problem)
+    assert [v.answer.address.text for v in report.verdicts] == ["L"]
+    assert report.verdicts[0].status == "wrong"
+    assert [getattr(e, "text", None) or e.answer.address.text for e in report.in_written_order()] == \
+        ["z^(1)", "w^(9)_11", "L"]
+    assert (report.passed, report.failed) == (0, 3)
+
+
+def test_check_names_what_it_did_not_check_and_exits_2_on_unreadable_answers(tmp_path):
+    _write(tmp_path, "a.yaml", NET + "expected:\n  z^(9): 1\n  L: 1000\n")
+    _write(tmp_path, "b.yaml", NET)
+    _write(tmp_path, "c.yaml", "network: [\n")
+    result = CliRunner().invoke(cli.main, ["check", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'a.yaml'}:12:3: error: expected.z^(9): expected a layer from 1 to 2, found 9" \
+        in result.stderr
+    assert "z^(9)   —        —        ✗ unreadable  expected a layer from 1 to 2, found 9" in result.stdout
+    assert f"files not checked\n{tmp_path / 'b.yaml'}: skipped (no expected: section)\n" \
+        f"{tmp_path / 'c.yaml'}: invalid (see the errors above)\n" in result.stdout
+    assert result.stdout.endswith("0 passed, 2 failed (1 unreadable), 1 skipped, 1 invalid\n")
+
+
+@pytest.mark.parametrize("files", [{}, {"b.yaml": NET}])
+def test_nothing_to_check_is_exit_2_with_a_message(tmp_path, files):
+    for name, body in files.items():
+        _write(tmp_path, name, body)
+    result = CliRunner().invoke(cli.main, ["check", str(tmp_path)])
+    assert result.exit_code == 2
+    why = "no file has an expected: section" if files else "no YAML files found"
+    assert result.stderr == f"backprop: nothing to check: {why}\n"
 
 
 # -- command line -------------------------------------------------------------------------------------------
@@ -319,7 +348,7 @@ def test_an_internal_error_in_one_file_does_not_stop_the_others(tmp_path, monkey
     result = CliRunner().invoke(cli.main, ["check", str(tmp_path)])
     assert result.exit_code == 2
     assert "b.yaml:1:1: error: internal error: RuntimeError: boom" in result.stderr
-    assert result.stdout.endswith("0 passed, 1 failed\n")
+    assert result.stdout.endswith("0 passed, 1 failed, 1 invalid\n")
 
 
 def test_a_term_left_out_of_a_sum():

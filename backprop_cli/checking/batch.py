@@ -6,9 +6,9 @@ import glob
 import os
 
 from ..engine.record import Fresh, Record
-from .verdicts import FileCheck, check
 from ..errors import Diagnostic, ProblemError, internal_error
 from ..read.files import load
+from .verdicts import FileCheck, check
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -40,14 +40,25 @@ class Run(Record):
     def failed(self) -> int:
         return sum(o.checked.failed for o in self.outcomes if o.checked)
 
+    @property
+    def unreadable(self) -> int:
+        return sum(len(o.checked.unreadable) for o in self.outcomes if o.checked)
+
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
 
     @property
+    def nothing_to_check(self) -> bool:
+        """No file with answers, and none invalid: most likely the wrong folder."""
+        return not self.count("checked") and not self.count("invalid")
+
+    @property
     def exit_code(self) -> int:
-        """2 when a file is invalid (a bug met in one file counts so: the others are still judged), else 1
-        when an answer fails, else 0."""
-        return 2 if self.count("invalid") else 1 if self.failed else 0
+        """2 when a file is invalid (a bug met in one file counts so: the others are still judged), an
+        answer cannot be read, or there is nothing to check; else 1 when an answer fails, else 0."""
+        if self.count("invalid") or self.unreadable or self.nothing_to_check:
+            return 2
+        return 1 if self.failed else 0
 
 
 def collect(paths: list[str]) -> tuple[list[str], list[Diagnostic]]:
@@ -76,7 +87,8 @@ def check_paths(paths: list[str], rounding: int | None = None) -> Run:
     for path in files:
         try:
             problem = load(path)
-            outcomes.append(Outcome(path, check(problem, rounding) if problem.expected else None))
+            answered = problem.expected or problem.unreadable
+            outcomes.append(Outcome(path, check(problem, rounding) if answered else None))
         except ProblemError as exc:
             outcomes.append(Outcome(path, diagnostics=exc.diagnostics))
         except Exception as exc:  # a bug of ours: recorded for this file, the others are still checked

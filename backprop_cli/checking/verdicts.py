@@ -12,7 +12,7 @@ import itertools
 import numpy as np
 
 from ..engine.record import Fresh, Record
-from ..read.answers import Answer
+from ..read.answers import Answer, Unreadable
 from ..solving.kinds import lookup, solve
 from . import mistakes
 from .replays import Replays, can_carry
@@ -36,11 +36,13 @@ class Verdict(Record):
 
 
 class FileCheck(Record):
-    """All verdicts for one problem file, in the order the answers were written."""
+    """All verdicts for one problem file, in the order the answers were written, and the answers that
+    could not be read (each failed, with its reason)."""
 
     problem: object
     result: object
     verdicts: list[Verdict] = Fresh(list)
+    unreadable: list[Unreadable] = Fresh(list)
 
     @property
     def passed(self) -> int:
@@ -48,7 +50,15 @@ class FileCheck(Record):
 
     @property
     def failed(self) -> int:
-        return len(self.verdicts) - self.passed
+        return len(self.verdicts) - self.passed + len(self.unreadable)
+
+    def in_written_order(self) -> list[Verdict | Unreadable]:
+        """Verdicts and unreadable answers, as they stand in the file."""
+        return sorted([*self.verdicts, *self.unreadable], key=_line)
+
+
+def _line(entry: Verdict | Unreadable) -> int:
+    return entry.answer.line if isinstance(entry, Verdict) else entry.line
 
 
 @np.errstate(all="ignore")  # mistakes that overflow are compared like any other value
@@ -59,7 +69,7 @@ def check(problem, rounding: int | None = None) -> FileCheck:
     what follows from the values written before it.
     """
     result = solve(problem)
-    report = FileCheck(problem, result)
+    report = FileCheck(problem, result, unreadable=list(problem.unreadable))
     replays = Replays(problem, result)
     if rounding is None and problem.check is not None:
         rounding = problem.check.rounding

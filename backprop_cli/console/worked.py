@@ -42,6 +42,8 @@ def work_each(names: tuple[str, ...] | list[str]) -> Iterator:
             echo(Diagnostic(shown, 1, 1, "", internal_error(exc)).format(), err=True)
             yield None
             continue
-        for warning in result.warnings:
+        unreadable = [f"the answer '{bad.text}' (line {bad.line}) cannot be read: {bad.reason}"
+                      for bad in result.problem.unreadable]
+        for warning in [*result.warnings, *unreadable]:
             echo(f"{printable(shown)}: warning: {printable(warning)}", err=True)
         yield result

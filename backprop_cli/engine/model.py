@@ -143,6 +143,7 @@ class Problem(Record):
     shared: tuple[SharedParameter, ...] = ()
     samples_are: Literal["rows", "columns"] = "rows"
     expected: list = Fresh(list)  # the answers to check, in the order written
+    unreadable: list = Fresh(list)  # answers that could not be read, with their reasons
     check: object = None  # the file's check: settings, None when it has none
 
     @cached_property
@@ -180,6 +181,7 @@ class GraphProblem(Record):
     upstream: np.ndarray | None = None  # dL/d(output) given instead of a loss
     notation: Notation = Notation()
     expected: list = Fresh(list)
+    unreadable: list = Fresh(list)
     check: object = None
 
     @cached_property

@@ -13,6 +13,7 @@ import re
 import numpy as np
 
 from ..engine.record import Fresh, Record
+from ..errors import Diagnostic
 from . import addresses
 from .fields import Fields
 from .yaml_tree import Node
@@ -92,31 +93,50 @@ def _tolerance(keys: dict[str, Node], f: Fields) -> Tolerance:
     return Tolerance(absolute, relative, decimals)
 
 
-def read_answers(node: Node, problem, f: Fields, resolve) -> list[Answer]:
-    """Every entry of ``expected:``, each address resolved against the problem by ``resolve``, with its
-    tolerance (the entry's own, else the file's ``check:`` one, else inferred from the decimals written)."""
+class Unreadable(Record):
+    """An answer that could not be read: its address as written, where it stands, and why."""
+
+    text: str
+    line: int
+    column: int
+    diagnostics: list  # Diagnostic
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(d.message + (f" ({d.hint})" if d.hint else "") for d in self.diagnostics)
+
+
+def read_answers(node: Node, problem, f: Fields, resolve) -> tuple[list[Answer], list[Unreadable]]:
+    """Every entry of ``expected:``, each read on its own: an address that ``resolve`` cannot resolve
+    against the problem, or a value that cannot be read, makes that one answer unreadable."""
     if not node.is_mapping:
         f.error(node, f"expected a mapping of answers (address: value), found {node.describe()}")
-        return []
-    answers = []
-    for text, child in node.value.items():
-        line, column = node.key_marks[text]
-        try:
-            where = resolve(text, problem)
-        except addresses.AddressError as exc:
-            f.error(node, str(exc), exc.hint, at_key=text, path=child.path)
-            continue
-        value_node, tolerance = child, Tolerance()
-        if child.is_mapping:
-            keys = f.keys(child, ("value", *TOLERANCE_KEYS), required=("value",)) or {}
-            if "value" not in keys:
-                continue
-            value_node, tolerance = keys["value"], _tolerance(keys, f)
-        read = _values(value_node, where.shape if where.index is None else (), f)
-        if read is not None:
-            file_wide = problem.check.tolerance if problem.check else Tolerance()
-            answers.append(Answer(where, read[0], read[1], tolerance.merged(file_wide), line, column))
-    return answers
+        return [], []
+    default = problem.check.tolerance if problem.check else Tolerance()
+    read = [read_answer(text, child, *node.key_marks[text], problem, resolve, f.filename, default)
+            for text, child in node.value.items()]
+    return [a for a in read if isinstance(a, Answer)], [a for a in read if isinstance(a, Unreadable)]
+
+
+def read_answer(text: str, node: Node, line: int, column: int, problem, resolve, filename: str,
+                default: Tolerance = Tolerance()) -> Answer | Unreadable:
+    """One written answer (a value, or ``{value: ..., abs|rel|decimals: ...}``) at the address ``text``,
+    with its tolerance: its own, else ``default``, else inferred from the decimals written."""
+    f = Fields(filename)
+    try:
+        where = resolve(text, problem)
+    except addresses.AddressError as exc:
+        f.diagnostics.append(Diagnostic(filename, line, column, node.path, str(exc), exc.hint))
+        return Unreadable(text, line, column, f.diagnostics)
+    value_node, tolerance = node, Tolerance()
+    if node.is_mapping:
+        keys = f.keys(node, ("value", *TOLERANCE_KEYS), required=("value",)) or {}
+        value_node = keys.get("value")
+        tolerance = _tolerance(keys, f)
+    read = None if value_node is None else _values(value_node, where.shape if where.index is None else (), f)
+    if read is None or f.diagnostics:
+        return Unreadable(text, line, column, f.diagnostics)
+    return Answer(where, read[0], read[1], tolerance.merged(default), line, column)
 
 
 def _values(node: Node, shape: tuple[int, ...], f: Fields) -> tuple[np.ndarray, np.ndarray] | None:

@@ -91,8 +91,10 @@ def check_settings(top: dict[str, Node], f: Fields):
 
 def expected(problem, top: dict[str, Node], f: Fields, resolver: str) -> None:
     """The ``expected:`` answers, each address resolved against the built problem by the function of
-    ``addresses`` named ``resolver`` (imported only by files that have answers)."""
+    ``addresses`` named ``resolver`` (imported only by files that have answers); an answer that cannot
+    be read is kept, with its reason, in ``problem.unreadable``."""
     if "expected" in top:
         from . import addresses, answers
-        problem.expected = answers.read_answers(top["expected"], problem, f, getattr(addresses, resolver))
+        problem.expected, problem.unreadable = answers.read_answers(top["expected"], problem, f,
+                                                                    getattr(addresses, resolver))
         f.raise_if_any()

@@ -10,13 +10,17 @@ from typing import Any
 
 from ..checking.batch import Run
 from ..checking.verdicts import Verdict
+from ..read.answers import Unreadable
 from .json import array
 
 SCHEMA = "backprop-cli/check"
 VERSION = 1
 
 
-def _verdict(verdict: Verdict) -> dict[str, Any]:
+def _verdict(verdict: Verdict | Unreadable) -> dict[str, Any]:
+    if isinstance(verdict, Unreadable):
+        return {"answer": verdict.text, "line": verdict.line, "written": None, "correct": None,
+                "verdict": "unreadable", "passed": False, "reason": verdict.reason, "hand": None}
     return {
         "answer": verdict.answer.address.text,
         "line": verdict.answer.line,
@@ -38,10 +42,11 @@ def document(run: Run) -> dict[str, Any]:
             "path": o.path,
             "status": o.status,
             "errors": [d.format() for d in o.diagnostics],
-            "answers": [_verdict(v) for v in o.checked.verdicts] if o.checked else [],
+            "answers": [_verdict(v) for v in o.checked.in_written_order()] if o.checked else [],
         } for o in run.outcomes],
         "passed": run.passed,
         "failed": run.failed,
+        "unreadable": run.unreadable,
         "skipped": run.count("skipped"),
         "invalid": run.count("invalid"),
         "exit_code": run.exit_code,

@@ -33,6 +33,12 @@ def render(run: Run) -> str:
             counts["tests"] += 1
             counts["skipped"] += 1
         else:
+            for bad in outcome.checked.unreadable:
+                case = ET.SubElement(suite, "testcase", classname=path, name=printable(bad.text))
+                ET.SubElement(case, "error", message=printable(bad.reason), type="unreadable").text = \
+                    "\n".join(d.format() for d in bad.diagnostics)
+                counts["tests"] += 1
+                counts["errors"] += 1
             for verdict in outcome.checked.verdicts:
                 reason = printable(verdict.reason)
                 case = ET.SubElement(suite, "testcase", classname=path, name=printable(verdict.answer.address.text))
