@@ -145,6 +145,8 @@ class Problem(Record):
     expected: list = Fresh(list)  # the answers to check, in the order written
     unreadable: list = Fresh(list)  # answers that could not be read, with their reasons
     check: object = None  # the file's check: settings, None when it has none
+    grading: object = None  # the file's grading: section as read (a positioned node), for grade
+    student: str | None = None  # the student a variant was made for
 
     @cached_property
     def shared_index(self) -> dict[str, int]:
@@ -183,6 +185,8 @@ class GraphProblem(Record):
     expected: list = Fresh(list)
     unreadable: list = Fresh(list)
     check: object = None
+    grading: object = None
+    student: str | None = None
 
     @cached_property
     def node_index(self) -> dict[str, tuple[int, tuple[int, ...]]]:

@@ -20,7 +20,7 @@ from .fields import Fields, as_number
 from .yaml_tree import Node
 
 TOP_KEYS = ("title", "description", "notation", "graph", "target", "loss", "upstream", "train",
-            "expected", "check")
+            "expected", "check", "grading", "student")
 GRAPH_KEYS = ("inputs", "params", "nodes", "output")
 MAX_NODES = 10_000  # a graph of a homework has tens
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -61,7 +61,7 @@ def read_problem(tree: Node, f: Fields) -> GraphProblem:
     f.raise_if_any()
     problem = GraphProblem(f.filename, title, graph["inputs"], graph["params"], graph["frozen"],
                            graph["nodes"], graph["output"], training, loss, target, upstream, notation,
-                           check=settings)
+                           check=settings, student=sections.student(top, f), grading=top.get("grading"))
     sections.expected(problem, top, f, "resolve_graph")
     return problem
 

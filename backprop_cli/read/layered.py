@@ -17,7 +17,7 @@ from .fields import Fields, as_number
 from .yaml_tree import Node
 
 TOP_KEYS = ("title", "description", "notation", "parameters", "network", "input", "target",
-            "samples_are", "loss", "train", "expected", "check")
+            "samples_are", "loss", "train", "expected", "check", "grading", "student")
 INITS = ("normal", "uniform", "xavier_normal", "xavier_uniform", "he_normal", "he_uniform")
 MAX_UNITS = 1_000_000
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -68,6 +68,7 @@ class _Reader:
         f.raise_if_any()
         problem = Problem(source=f.filename, title=title, network=network, inputs=inputs,
                           targets=targets, loss=loss, training=training, notation=notation,
+                          student=sections.student(top, f), grading=top.get("grading"),
                           shared=tuple(self.shared.values()), samples_are=samples_are, check=settings)
         sections.expected(problem, top, f, "resolve_layered")
         return problem

@@ -18,6 +18,16 @@ def title(top: dict[str, Node], f: Fields) -> str:
     return (f.text(top["title"]) if "title" in top else None) or ""
 
 
+def student(top: dict[str, Node], f: Fields) -> str | None:
+    """``student:`` the id of the student a variant of a problem was made for (matched by ``grade``)."""
+    if "student" not in top:
+        return None
+    value = top["student"].value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return top["student"].raw or str(value)  # ids such as 00123 stay as written
+    return f.text(top["student"], "a student id")
+
+
 def notation(top: dict[str, Node], f: Fields) -> Notation:
     """``notation:`` a preset name, or a mapping that starts from a preset and changes single symbols."""
     if "notation" not in top:
