@@ -195,8 +195,9 @@ def check(paths: tuple[str, ...], output_format: str, precision: int, colour: bo
     """
     from .checking.batch import check_paths
     if junit_file is not None:
-        from .console.junit_report import refuse_target
-        refuse_target(junit_file, paths)
+        from .checking.batch import collect
+        from .console.reports import refuse_target
+        refuse_target("--junit", junit_file, collect(list(paths))[0])
     run_ = check_paths(list(paths), rounding)
     for outcome in run_.outcomes:
         for diagnostic in outcome.diagnostics:
@@ -208,8 +209,9 @@ def check(paths: tuple[str, ...], output_format: str, precision: int, colour: bo
         echo("backprop: nothing to check: " + ("no file has an expected: section" if run_.outcomes
                                                else "no YAML files found"), err=True)
     if junit_file is not None:
-        from .console.junit_report import write
-        write(junit_file, run_)
+        from .console.reports import write
+        from .render import junit
+        write("--junit", junit_file, junit.render(run_))
     if output_format == "json":
         from .render import check_json
         echo(check_json.render(run_), nl=False)
@@ -218,6 +220,83 @@ def check(paths: tuple[str, ...], output_format: str, precision: int, colour: bo
         print_reports(verdicts.reports(run_, precision), colour)
         echo(verdicts.closing_line(run_))
     sys.exit(run_.exit_code)
+
+
+@main.command()
+@click.argument("key", type=click.Path(path_type=str))
+@click.argument("submissions", nargs=-1, required=True, type=click.Path(path_type=str))
+@output_options
+@click.option("--details", is_flag=True, help="Every answer of every student, with its verdict, points and reason.")
+@click.option("--csv", "csv_file", metavar="FILE", help="Also write one row per student: points per question, total.")
+@click.option("--gradescope", "gradescope_path", metavar="FILE|DIR",
+              help="Also write Gradescope's results.json: to FILE for one submission, or DIR/<student>/results.json.")
+@click.option("--junit", "junit_file", metavar="FILE", help="Also write JUnit XML: a suite per student, a case per question.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Grade in this many processes (the results are the same, in the same order).")
+@click.option("--round", "rounding", type=click.IntRange(0, 15),
+              help="Decimals the sheets rounded every step to (else tried from the decimals written).")
+@reports_errors
+def grade(key: str, submissions: tuple[str, ...], output_format: str, precision: int, colour: bool | None,
+          details: bool, csv_file: str | None, gradescope_path: str | None, junit_file: str | None, jobs: int,
+          rounding: int | None) -> None:
+    """Grade answer sheets against an answer key: a score per student, partial credit, exports.
+
+    KEY is a problem file whose grading: (or expected:) section says what is asked and for how many
+    points, or a folder of per-student variant keys. SUBMISSIONS are answer sheets (YAML: student and
+    answers), CSV/TSV exports (a student column, one column per address), folders and globs.
+    Exit 0 when every submission was graded, 1 when one could not be read at all, 2 for a bad key,
+    bad usage or nothing to grade.
+
+    \b
+    Example:
+        backprop examples class/key.yaml class/sheets.csv && backprop grade key.yaml sheets.csv --details
+    """
+    from .checking.classroom import grade_paths, read_keys, submissions as found
+    from .console.reports import refuse_target, write, write_gradescope
+    files, _ = found(list(submissions))
+    inputs = [key, *files]
+    for option, path in (("--csv", csv_file), ("--junit", junit_file)):
+        if path is not None:
+            refuse_target(option, path, inputs, "the key and the sheets", "the input file")
+    keys = read_keys(key)
+    if not files:
+        echo("backprop: nothing to grade: no answer sheets (YAML, CSV or TSV) found", err=True)
+        sys.exit(EXIT_INVALID)
+    grades = grade_paths(keys, list(submissions), rounding, jobs, progress=_progress(len(files)))
+    for refused in grades.refused:
+        for diagnostic in refused.diagnostics:
+            echo(diagnostic.format(), err=True)
+    from .render import grades as layout
+    if csv_file is not None:
+        write("--csv", csv_file, layout.to_csv(grades))
+    if junit_file is not None:
+        from .render import junit
+        write("--junit", junit_file, junit.render_grades(grades))
+    if gradescope_path is not None:
+        write_gradescope(gradescope_path, grades)
+    if output_format == "json":
+        echo(layout.to_json(grades), nl=False)
+    else:
+        reports = layout.summary(grades) + (layout.details(grades, precision) if details else [])
+        print_reports(reports, colour)
+        echo(layout.closing_line(grades))
+    sys.exit(grades.exit_code)
+
+
+def _progress(files: int):
+    """A progress bar on a terminal for a long run (drawn on standard error); nothing when piped."""
+    if files < 20 or not sys.stderr.isatty():
+        return None
+    from rich.progress import Progress
+    bar = Progress(transient=True)
+    task = bar.add_task("grading", total=files)
+    bar.start()
+
+    def advance(done: int, total: int) -> None:
+        bar.update(task, completed=done)
+        if done >= total:
+            bar.stop()
+    return advance
 
 
 def complete_example(ctx, param, incomplete: str) -> list[str]:

@@ -441,7 +441,7 @@ def test_a_bug_in_one_of_several_files_is_reported_like_invalid_input(monkeypatc
 
 # -- the examples installed with the package ------------------------------------------------------------
 
-REPOSITORY_EXAMPLES = sorted(p.relative_to(PROBLEMS).as_posix() for p in PROBLEMS.rglob("*.yaml"))
+REPOSITORY_EXAMPLES = sorted(p.relative_to(PROBLEMS).as_posix() for p in PROBLEMS.rglob("*") if p.suffix in (".yaml", ".csv"))
 
 
 def test_the_installed_examples_are_the_problems_folder():
@@ -455,7 +455,12 @@ def test_examples_lists_every_example_with_its_title():
     assert [line.split()[0] for line in lines] == example_files.names()
     for line in lines:
         name, title = line.split(None, 1)
-        assert title == yaml.safe_load((PROBLEMS / name).read_text(encoding="utf-8"))["title"]
+        text = (PROBLEMS / name).read_text(encoding="utf-8")
+        if name.endswith(".csv"):
+            assert title == f"answer sheets of {len(text.strip().splitlines()) - 1} students (a table)"
+            continue
+        data = yaml.safe_load(text)
+        assert title == data.get("title", f"answer sheet of {data.get('student')}")
 
 
 def test_examples_are_copied_and_never_overwritten_unless_forced(tmp_path):
@@ -516,7 +521,7 @@ def test_the_package_data_ships_every_example_and_every_package_is_listed():
     assert set(setup["packages"]) == packages | {"backprop_cli.examples"}
     patterns = setup["package-data"]["backprop_cli.examples"]
     shipped = {p for pattern in patterns for p in PROBLEMS.glob(pattern)}
-    assert {p for p in PROBLEMS.rglob("*") if p.suffix in (".yaml", ".md")} <= shipped
+    assert {p for p in PROBLEMS.rglob("*") if p.suffix in (".yaml", ".md", ".csv")} <= shipped
 
 
 # -- shell completion and start-up ----------------------------------------------------------------------

@@ -7,9 +7,9 @@ import pytest
 from backprop_cli import load, solve
 from agreement import assert_agrees, assert_graph_agrees, assert_reference_matches_differences
 from backprop_cli.engine.model import GraphProblem
-from conftest import PROBLEMS
+from conftest import PROBLEM_FILES, PROBLEMS
 
-FILES = sorted(PROBLEMS.rglob("*.yaml"))
+FILES = PROBLEM_FILES
 
 
 def test_there_are_problem_files():

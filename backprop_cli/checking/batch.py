@@ -61,14 +61,15 @@ class Run(Record):
         return 1 if self.failed else 0
 
 
-def collect(paths: list[str]) -> tuple[list[str], list[Diagnostic]]:
-    """Files named directly, YAML files below folders (recursively), and glob matches, each once."""
+def collect(paths: list[str], suffixes: tuple[str, ...] = SUFFIXES) -> tuple[list[str], list[Diagnostic]]:
+    """Files named directly, files with these suffixes below folders (recursively), and glob matches,
+    each once."""
     found: list[str] = []
     missing: list[Diagnostic] = []
     for path in paths:
         if os.path.isdir(path):
             below = [os.path.join(root, name) for root, _, names in os.walk(path) for name in names
-                     if name.endswith(SUFFIXES)]
+                     if name.lower().endswith(suffixes)]
             found += sorted(below)
         elif os.path.exists(path):
             found.append(path)

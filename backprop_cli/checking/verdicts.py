@@ -62,13 +62,14 @@ def _line(entry: Verdict | Unreadable) -> int:
 
 
 @np.errstate(all="ignore")  # mistakes that overflow are compared like any other value
-def check(problem, rounding: int | None = None) -> FileCheck:
+def check(problem, rounding: int | None = None, result=None) -> FileCheck:
     """Check every expected answer of a problem.
 
     Answers are judged in the order a hand calculation meets them, so that each can be compared with
-    what follows from the values written before it.
+    what follows from the values written before it. ``result`` is the problem's worked result, when
+    it is at hand already.
     """
-    result = solve(problem)
+    result = solve(problem) if result is None else result
     report = FileCheck(problem, result, unreadable=list(problem.unreadable))
     replays = Replays(problem, result)
     if rounding is None and problem.check is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 PACKAGE = "backprop_cli.examples"
-SUFFIX = ".yaml"
+SUFFIXES = (".yaml", ".csv")  # problems and answer sheets
 
 
 def _root():
@@ -22,7 +22,7 @@ def names() -> list[str]:
         for entry in folder.iterdir():
             if entry.is_dir() and not entry.name.startswith(("_", ".")):
                 folders.append((f"{prefix}{entry.name}/", entry))
-            elif entry.name.endswith(SUFFIX) and entry.is_file():
+            elif entry.name.endswith(SUFFIXES) and entry.is_file():
                 found.append(prefix + entry.name)
     return sorted(found, key=lambda name: (name.count("/"), name))
 
@@ -32,11 +32,16 @@ def _open(name: str):
 
 
 def title(name: str) -> str:
-    """The example's ``title:``, read from its top-level line without parsing the YAML."""
+    """The example's ``title:``, read from its top-level line without parsing the YAML; for an answer
+    sheet, whose it is."""
     with _open(name).open("r", encoding="utf-8") as handle:
+        if name.endswith(".csv"):
+            return f"answer sheets of {max(sum(1 for line in handle if line.strip()) - 1, 0)} students (a table)"
         for line in handle:
             if line.startswith("title:"):
                 return _scalar(line[len("title:"):])
+            if line.startswith("student:"):
+                return f"answer sheet of {_scalar(line[len('student:'):])}"
     return ""
 
 

@@ -29,6 +29,10 @@ class Tolerance(Record):
     rel: float | None = None
     decimals: int | None = None
 
+    @property
+    def is_set(self) -> bool:
+        return (self.abs, self.rel, self.decimals) != (None, None, None)
+
     def merged(self, other: "Tolerance") -> "Tolerance":
         """This tolerance where set, else the other's."""
         return Tolerance(*(mine if mine is not None else theirs for mine, theirs in
@@ -83,10 +87,11 @@ def read_settings(node: Node, f: Fields) -> CheckSettings:
     """The ``check:`` mapping."""
     keys = f.keys(node, (*TOLERANCE_KEYS, "round")) or {}
     rounding = f.integer(keys["round"], "a number of decimals", 0, 15) if "round" in keys else None
-    return CheckSettings(_tolerance(keys, f), rounding)
+    return CheckSettings(tolerance_of(keys, f), rounding)
 
 
-def _tolerance(keys: dict[str, Node], f: Fields) -> Tolerance:
+def tolerance_of(keys: dict[str, Node], f: Fields) -> Tolerance:
+    """The ``abs``, ``rel`` and ``decimals`` among the keys of a mapping."""
     absolute = f.number(keys["abs"], "an absolute tolerance", 0.0) if "abs" in keys else None
     relative = f.number(keys["rel"], "a relative tolerance", 0.0) if "rel" in keys else None
     decimals = f.integer(keys["decimals"], "a number of decimals", 0, 15) if "decimals" in keys else None
@@ -132,7 +137,7 @@ def read_answer(text: str, node: Node, line: int, column: int, problem, resolve,
     if node.is_mapping:
         keys = f.keys(node, ("value", *TOLERANCE_KEYS), required=("value",)) or {}
         value_node = keys.get("value")
-        tolerance = _tolerance(keys, f)
+        tolerance = tolerance_of(keys, f)
     read = None if value_node is None else _values(value_node, where.shape if where.index is None else (), f)
     if read is None or f.diagnostics:
         return Unreadable(text, line, column, f.diagnostics)

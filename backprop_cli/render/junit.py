@@ -53,6 +53,45 @@ def render(run: Run) -> str:
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value
+    return _document(root, totals)
+
+
+def render_grades(grades) -> str:
+    """A <testsuites> document for a graded class: a suite per student, a case per asked quantity, a
+    failure where it earned less than its points, an error per submission that could not be read."""
+    from ..checking.grading import Refused
+    root = ET.Element("testsuites", name="backprop grade")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for sheet in grades.sheets:
+        if isinstance(sheet, Refused):
+            name = printable(sheet.source)
+            suite = ET.SubElement(root, "testsuite", name=name, tests="1", failures="0", errors="1", skipped="0")
+            case = ET.SubElement(suite, "testcase", classname=name, name="(submission)")
+            error = ET.SubElement(case, "error", message=sheet.diagnostics[0].format(), type="unreadable")
+            error.text = "\n".join(d.format() for d in sheet.diagnostics)
+            totals["tests"] += 1
+            totals["errors"] += 1
+            continue
+        name = printable(sheet.sheet.student)
+        failures = 0
+        suite = ET.SubElement(root, "testsuite", name=name)
+        for graded in sheet.answers:
+            case = ET.SubElement(suite, "testcase", classname=name, name=printable(graded.question.text))
+            if graded.points < graded.question.points:
+                failures += 1
+                message = printable(f"{graded.status}: {graded.points:g} of {graded.question.points:g} points"
+                                    + (f"; {graded.reason}" if graded.reason else ""))
+                ET.SubElement(case, "failure", message=message, type=graded.status)
+        suite.set("tests", str(len(sheet.answers)))
+        suite.set("failures", str(failures))
+        suite.set("errors", "0")
+        suite.set("skipped", "0")
+        totals["tests"] += len(sheet.answers)
+        totals["failures"] += failures
+    return _document(root, totals)
+
+
+def _document(root: ET.Element, totals: dict[str, int]) -> str:
     for key, value in totals.items():
         root.set(key, str(value))
     ET.indent(root)

@@ -1,0 +1,138 @@
+"""Answer sheets: a student's answers kept apart from the problem, as YAML or as a CSV/TSV export.
+
+A YAML sheet holds ``student: <id>`` and ``answers:`` (address → value, as under ``expected:``) and
+nothing else: a sheet can never change the problem. A CSV or TSV export from an LMS or a form has a
+``student`` column and one column per address (the header is the address); each row is a sheet.
+Answers are kept as written, with their positions; they are read against the problem when graded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from ..engine.record import Record
+from ..errors import Diagnostic, ProblemError, did_you_mean
+from .yaml_tree import MAX_NODES, Node, child_path, decode, parse, read_bytes
+
+SHEET_KEYS = ("student", "answers")
+TABLE_SUFFIXES = (".csv", ".tsv")
+
+
+class RawAnswer(Record):
+    """One answer as written on a sheet: the address text, the value node, and where it stands."""
+
+    text: str
+    node: Node
+    line: int
+    column: int
+
+
+class Sheet(Record):
+    """One student's answers, from a file (or a row of a table)."""
+
+    student: str
+    source: str  # the file, or file:row for a row of a table
+    answers: list[RawAnswer]
+
+
+def read_sheets(path: str) -> list[Sheet]:
+    """The sheets in one file: one for a YAML sheet, one per row for a CSV/TSV table (raises
+    ProblemError when the file cannot be read as a sheet at all)."""
+    if path.lower().endswith(TABLE_SUFFIXES):
+        return read_table(decode(read_bytes(path), path), path)
+    return [read_yaml_sheet(path)]
+
+
+def read_yaml_sheet(path: str, text: str | None = None) -> Sheet:
+    """A YAML sheet; anything but ``student`` and ``answers`` is refused, naming the key."""
+    tree = parse(decode(read_bytes(path), path), path) if text is None else parse(text, path)
+    problems = []
+    for key, (line, column) in tree.key_marks.items():
+        if key not in SHEET_KEYS:
+            what = "a key of the problem" if key in _PROBLEM_KEYS else "an unknown key"
+            problems.append(Diagnostic(path, line, column, key,
+                                       f"expected only student and answers on an answer sheet, found '{key}' "
+                                       f"({what}: a sheet cannot change the problem)",
+                                       did_you_mean(key, SHEET_KEYS) if key not in _PROBLEM_KEYS else ""))
+    student = tree.value.get("student")
+    if student is None:
+        problems.append(Diagnostic(path, tree.line, tree.column, "", "expected a key 'student', found none"))
+    elif isinstance(student.value, (dict, list)) or student.value is None:
+        problems.append(Diagnostic(path, student.line, student.column, "student",
+                                   f"expected a student id, found {student.describe()}"))
+    answers = tree.value.get("answers")
+    if answers is not None and not answers.is_mapping:
+        problems.append(Diagnostic(path, answers.line, answers.column, "answers",
+                                   f"expected a mapping of answers (address: value), found {answers.describe()}"))
+    if problems:
+        raise ProblemError(problems)
+    raw = [] if answers is None else [RawAnswer(text, node, *answers.key_marks[text])
+                                      for text, node in answers.value.items()]
+    return Sheet(_student_id(student), path, raw)
+
+
+_PROBLEM_KEYS = {"title", "description", "notation", "parameters", "network", "graph", "input", "target",
+                 "samples_are", "loss", "upstream", "train", "expected", "check", "grading"}
+
+
+def _student_id(node: Node) -> str:
+    """An id as written (00123 stays 00123, not 123)."""
+    return node.raw if node.raw is not None and not isinstance(node.value, str) else str(node.value)
+
+
+def read_table(text: str, path: str) -> list[Sheet]:
+    """One sheet per row of a CSV or TSV export: a ``student`` column and one column per address."""
+    dialect = "excel-tab" if path.lower().endswith(".tsv") or ("\t" in text.split("\n", 1)[0]) else "excel"
+    rows = list(csv.reader(io.StringIO(text, newline=""), dialect))
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise ProblemError([Diagnostic(path, 1, 1, "", "expected a header row (student, then one address a "
+                                                       "column), found an empty file")])
+    cells = sum(len(row) for row in rows)
+    if cells > MAX_NODES:
+        raise ProblemError([Diagnostic(path, 1, 1, "", f"expected at most {MAX_NODES:,} cells, found {cells:,}")])
+    header = [cell.strip() for cell in rows[0]]
+    if "student" not in header:
+        raise ProblemError([Diagnostic(path, 1, 1, "", "expected a column 'student' in the header row, found "
+                                                       f"{', '.join(repr(h) for h in header[:6])}",
+                                       did_you_mean("student", header))])
+    id_column = header.index("student")
+    sheets, problems, seen = [], [], {}
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        student = row[id_column].strip() if id_column < len(row) else ""
+        if not student:
+            problems.append(Diagnostic(path, number, id_column + 1, "student", "expected a student id, found none"))
+            continue
+        if student in seen:
+            problems.append(Diagnostic(path, number, id_column + 1, "student",
+                                       f"expected each student once, found '{student}' again (first in row "
+                                       f"{seen[student]})"))
+            continue
+        seen[student] = number
+        answers = [RawAnswer(address, _cell(cell.strip(), path, number, column + 1, address), number, column + 1)
+                   for column, (address, cell) in enumerate(zip(header, row))
+                   if column != id_column and address and cell.strip()]
+        sheets.append(Sheet(student, f"{path}:{number}", answers))
+    if problems:
+        raise ProblemError(problems)
+    return sheets
+
+
+def _cell(text: str, path: str, row: int, column: int, address: str) -> Node:
+    """A cell as a positioned value: a number as written, or a list written as ``[0.1, 0.2]``."""
+    if not text.startswith("["):
+        return Node(text, row, column, address, raw=text)
+    try:
+        value = parse(f"v: {text}", path).value["v"]
+    except ProblemError:
+        return Node(text, row, column, address, raw=text)  # read as text: the answer is unreadable
+    return _placed(value, row, column - 4, address)
+
+
+def _placed(node: Node, row: int, shift: int, path: str) -> Node:
+    """A value parsed from a cell, moved to the cell's row and column."""
+    value = [_placed(child, row, shift, child_path(path, i)) for i, child in enumerate(node.value)] \
+        if node.is_sequence else node.value
+    return Node(value, row, node.column + shift, path, raw=node.raw, style=node.style)
