@@ -115,15 +115,26 @@ def read_key(problem) -> Key:
         if "questions" in keys:
             questions = _questions(keys["questions"], problem, f, default or 0.0)
     if node is None or "questions" not in (node.value if node.is_mapping else {}):
-        for bad in problem.unreadable:
-            f.diagnostics.extend(bad.diagnostics)
-        questions = [Question(a.address.text, a.address, 1.0, a.tolerance) for a in problem.expected]
+        questions = _expected_questions(problem, f)
     f.raise_if_any()
     if not questions:
         raise ProblemError([Diagnostic(problem.source, 1, 1, "", "expected a key that asks for something (a "
                                                                  "grading: questions: or an expected: section), "
                                                                  "found neither")])
     return Key(problem, questions, policy, solve(problem))
+
+
+def _expected_questions(problem, f: Fields) -> list[Question]:
+    """The key's expected: addresses at 1 point each, in the order written; their values may be left
+    out (null): the tool computes them."""
+    resolve = kind_of(problem).resolve
+    found = [(a.line, Question(a.address.text, a.address, 1.0, a.tolerance)) for a in problem.expected]
+    for bad in problem.unreadable:
+        try:
+            found.append((bad.line, Question(bad.text, resolve(bad.text, problem), 1.0, Tolerance())))
+        except AddressError:
+            f.diagnostics.extend(bad.diagnostics)
+    return [question for _, question in sorted(found, key=lambda pair: pair[0])]
 
 
 def _questions(node, problem, f: Fields, default: float) -> list[Question]:
