@@ -299,6 +299,32 @@ def _progress(files: int):
     return advance
 
 
+@main.command()
+@click.argument("template", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--students", "roster", required=True, type=click.Path(dir_okay=False, path_type=str),
+              help="Roster: a CSV (or .tsv) file with a header row and a 'student' column.")
+@click.option("--out", "folder", required=True, type=click.Path(file_okay=False, path_type=str),
+              help="Folder for <id>.yaml (to hand out) and keys/<id>.yaml (made if missing).")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2 ** 32 - 1),
+              help="Another seed draws other numbers for everyone.")
+@click.option("--force", is_flag=True, help="Overwrite files that are already there.")
+@reports_errors
+def variants(template: str, roster: str, folder: str, seed: int, force: bool) -> None:
+    """Write a variant of TEMPLATE for every student of the roster, each with its own numbers, and its key.
+
+    Every {draw: [low, high]} or {choose: [...]} of the template is replaced by a number drawn from the
+    seed, the student's id and the draw's place: the same seed and roster give the same files.
+
+    \b
+    Example:
+        backprop examples class/templates/homework-4.yaml class/roster.csv && backprop variants homework-4.yaml --students roster.csv --out hw4
+    """
+    from .authoring.variants import write_variants
+    from .printable import printable
+    for path in write_variants(template, roster, folder, seed, force=force):
+        echo(f"wrote {printable(path)}")
+
+
 def complete_example(ctx, param, incomplete: str) -> list[str]:
     """Shell completion of example names."""
     from .console.examples import names

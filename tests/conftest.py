@@ -17,8 +17,9 @@ if os.environ.get("CI"):
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEMS = ROOT / "problems"
-# Every problem file: answer sheets (in a sheets/ folder) and variant templates hold no problem.
-PROBLEM_FILES = sorted(p for p in PROBLEMS.rglob("*.yaml") if "sheets" not in p.parts and "template" not in p.name)
+# Every problem file: answer sheets (in a sheets/ folder) and variant templates (in templates/) hold
+# no problem.
+PROBLEM_FILES = sorted(p for p in PROBLEMS.rglob("*.yaml") if not {"sheets", "templates"} & set(p.parts))
 
 
 def central_difference(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:

@@ -20,6 +20,8 @@ ALLOWED = {
     "checking": {"checking", "solving", "read", "engine", *BASE},
     "render": {"render", "checking", "solving", "read", "engine", *BASE},
     "console": {"console", "api", "render", "checking", "solving", "read", "engine", *BASE},
+    # Only cli imports authoring; console for its output files (written atomically, refused when unsafe).
+    "authoring": {"authoring", "console", "solving", "read", "engine", *BASE},
     "errors": BASE,
     "printable": {"printable"},
 }
@@ -99,3 +101,9 @@ def test_the_engine_knows_nothing_of_hand_work_or_answers():
     for path in (PACKAGE / "engine").glob("*.py"):
         names = {n.id for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))) if isinstance(n, ast.Name)}
         assert not {n for n in names if any(w in n.lower() for w in words)}, path.name
+
+
+def test_only_the_command_line_imports_authoring():
+    importers = {m for m, targets in GRAPH.items() if stage(m) != "authoring" and any(stage(t) == "authoring"
+                                                                                      for t in targets)}
+    assert importers <= {"backprop_cli.cli"}

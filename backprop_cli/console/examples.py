@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 
 PACKAGE = "backprop_cli.examples"
-SUFFIXES = (".yaml", ".csv")  # problems and answer sheets
+SUFFIXES = (".yaml", ".csv")  # problems, answer sheets and rosters
+ROSTER_COLUMNS = {"student", "name", "email", "section"}  # a table of only these is a roster, not answers
 
 
 def _root():
@@ -36,7 +37,11 @@ def title(name: str) -> str:
     sheet, whose it is."""
     with _open(name).open("r", encoding="utf-8") as handle:
         if name.endswith(".csv"):
-            return f"answer sheets of {max(sum(1 for line in handle if line.strip()) - 1, 0)} students (a table)"
+            header = handle.readline().strip().split(",")
+            count = sum(1 for line in handle if line.strip())
+            if len(header) > 1 and all(column in ROSTER_COLUMNS for column in header):
+                return f"a roster of {count} students"
+            return f"answer sheets of {count} students (a table)"
         for line in handle:
             if line.startswith("title:"):
                 return _scalar(line[len("title:"):])

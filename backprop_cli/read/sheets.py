@@ -93,9 +93,10 @@ def read_table(text: str, path: str) -> list[Sheet]:
         raise ProblemError([Diagnostic(path, 1, 1, "", f"expected at most {MAX_NODES:,} cells, found {cells:,}")])
     header = [cell.strip() for cell in rows[0]]
     if "student" not in header:
+        near = [h for h in header if did_you_mean(h, ["student"])]
         raise ProblemError([Diagnostic(path, 1, 1, "", "expected a column 'student' in the header row, found "
                                                        f"{', '.join(repr(h) for h in header[:6])}",
-                                       did_you_mean("student", header))])
+                                       f"did you mean 'student' for '{near[0]}'?" if near else "")])
     id_column = header.index("student")
     sheets, problems, seen = [], [], {}
     for number, row in enumerate(rows[1:], start=2):
