@@ -271,3 +271,12 @@ def test_an_output_file_that_is_an_input_is_refused(classroom):
 def test_a_key_asks_its_expected_answers_when_it_has_no_grading_section():
     key = read_key(loads(KEY.split("grading:")[0] + "expected:\n  E: ~\n  out^(2): ~\n  w^(2)_11': 0.1\n"))
     assert [(q.text, q.points) for q in key.questions] == [("E", 1.0), ("out^(2)", 1.0), ("w^(2)_11'", 1.0)]
+
+
+def test_the_example_class_in_problems_grades_as_the_readme_shows():
+    from conftest import PROBLEMS
+    folder = PROBLEMS / "class"
+    grades = grade_paths(read_keys(str(folder / "key.yaml")), [str(folder / "sheets"), str(folder / "sheets.csv")])
+    assert {g.sheet.student: g.score for g in grades.graded} == {
+        "ada": 10, "ben": 10, "cy": 8.5, "dee": 6, "eve": 2, "gus": 10, "hal": 6, "ivy": 4}
+    assert [r.source for r in grades.refused] == [str(folder / "sheets" / "fay.yaml")]
