@@ -72,6 +72,7 @@ class Graded(Record):
     correct: np.ndarray | None = None
     line: int = 0
     column: int = 0
+    shown: str = ""  # an unreadable value, as written
 
 
 class SheetGrade(Record):
@@ -175,7 +176,8 @@ def grade(key: Key, sheet: Sheet, rounding: int | None = None) -> SheetGrade:
             question = by_address.get(_where(resolve(raw.text, problem)))
         except AddressError as exc:
             errors.append(Unreadable(raw.text, raw.line, raw.column, [
-                Diagnostic(sheet.source, raw.line, raw.column, raw.node.path, str(exc), exc.hint)]))
+                Diagnostic(sheet.source, raw.line, raw.column, raw.node.path, str(exc), exc.hint)],
+                raw.node.raw if isinstance(raw.node.raw, str) else ""))
             continue
         tolerance = key.policy.tolerance if question is None else question.tolerance.merged(key.policy.tolerance)
         answer = read_answer(raw.text, raw.node, raw.line, raw.column, problem, resolve, sheet.source)
@@ -211,7 +213,7 @@ def _graded(question: Question, answer, verdicts: dict, key: Key) -> Graded:
         return Graded(question, "missing", 0.0, "no answer written", correct=correct)
     if isinstance(answer, Unreadable):
         return Graded(question, "unreadable", 0.0, answer.reason, correct=correct, line=answer.line,
-                      column=answer.column)
+                      column=answer.column, shown=answer.written)
     verdict = verdicts[id(answer)]
     points = question.points * key.policy.fraction(verdict.status)
     return Graded(question, verdict.status, points, verdict.reason, answer.written, verdict.exact, answer.line,

@@ -105,6 +105,7 @@ class Unreadable(Record):
     line: int
     column: int
     diagnostics: list  # Diagnostic
+    written: str = ""  # the value as written, when it is one scalar
 
     @property
     def reason(self) -> str:
@@ -140,7 +141,8 @@ def read_answer(text: str, node: Node, line: int, column: int, problem, resolve,
         tolerance = tolerance_of(keys, f)
     read = None if value_node is None else _values(value_node, where.shape if where.index is None else (), f)
     if read is None or f.diagnostics:
-        return Unreadable(text, line, column, f.diagnostics)
+        shown = value_node.raw if value_node is not None and isinstance(value_node.raw, str) else ""
+        return Unreadable(text, line, column, f.diagnostics, shown)
     return Answer(where, read[0], read[1], tolerance.merged(default), line, column)
 
 

@@ -56,7 +56,7 @@ def details(grades: ClassGrades, precision: int = 6) -> list[Report]:
     built = []
     for sheet in grades.graded:
         rows = [_row(g, precision) for g in sheet.answers]
-        rows += [[e.text, "—", "—", MARKS["unreadable"], "0", e.reason] for e in sheet.errors]
+        rows += [[e.text, e.written or "—", "—", MARKS["unreadable"], "0", e.reason] for e in sheet.errors]
         rows += [[text, "", "", "not asked", "", ""] for text in sheet.unasked]
         table = Table("answers", ["answer", "written", "correct", "verdict", "points", "why"], rows, left=6)
         built.append(Report(f"{sheet.sheet.student} ({sheet.sheet.source}): {points(sheet.score)} of "
@@ -65,7 +65,7 @@ def details(grades: ClassGrades, precision: int = 6) -> list[Report]:
 
 
 def _row(graded: Graded, precision: int) -> list[str]:
-    written = "—" if graded.written is None else values(np.squeeze(graded.written), precision)
+    written = graded.shown or "—" if graded.written is None else values(np.squeeze(graded.written), precision)
     correct = "—" if graded.correct is None else values(np.squeeze(graded.correct), precision)
     return [graded.question.text, written, correct, MARKS[graded.status],
             f"{points(graded.points)}/{points(graded.question.points)}", graded.reason]

@@ -16,7 +16,7 @@ NOT_CHECKED = {"skipped": "skipped (no expected: section)", "invalid": "invalid 
 
 def _row(verdict: Verdict | Unreadable, precision: int) -> list[str]:
     if isinstance(verdict, Unreadable):
-        return [verdict.text, "—", "—", MARKS["unreadable"], verdict.reason]
+        return [verdict.text, verdict.written or "—", "—", MARKS["unreadable"], verdict.reason]
     answer = verdict.answer
     reason = verdict.reason
     if verdict.hand is not None and verdict.status in ("drift", "follows"):
