@@ -1,4 +1,5 @@
-"""A roster: the students of a class, from a CSV or TSV file with a ``student`` column.
+"""Tables with a ``student`` column, from CSV or TSV files: a roster (the students of a class) and the
+rows of an answer-sheet export both read through ``read_table``.
 
 Positions are a table's: row (the header is row 1) and column (1 for the first cell).
 """
@@ -21,9 +22,22 @@ class Student(Record):
     column: int
 
 
+class Row(Record):
+    """One student's row of a table: the id as a Student, and every cell as written."""
+
+    student: Student
+    cells: list[str]
+
+
 def read_roster(path: str) -> list[Student]:
     """Every student of a roster, in its order; other columns are ignored (raises ProblemError)."""
-    text = decode(read_bytes(path), path)
+    return [row.student for row in read_table(path)[1]]
+
+
+def read_table(path: str, text: str | None = None) -> tuple[list[str], list[Row]]:
+    """The header and every student's row of a table: a ``student`` column is required, each id once
+    (raises ProblemError)."""
+    text = decode(read_bytes(path), path) if text is None else text
     tab = path.lower().endswith(".tsv") or "\t" in text.split("\n", 1)[0]
     if text.count("\t" if tab else ",") + text.count("\n") >= MAX_NODES:  # before csv builds any row
         raise ProblemError([Diagnostic(path, 1, 1, "", f"expected at most {MAX_NODES:,} cells, found more")])
@@ -47,12 +61,12 @@ def read_roster(path: str) -> list[Student]:
                                        f"'{student}' again (first in row {seen[student]})"))
         else:
             seen[student] = number
-            students.append(Student(student, number, column + 1))
+            students.append(Row(Student(student, number, column + 1), row))
     if not students and not problems:
         problems.append(Diagnostic(path, 1, column + 1, "student", "expected a row for each student, found none"))
     if problems:
         raise ProblemError(problems)
-    return students
+    return header, students
 
 
 def _rows(text: str, path: str, dialect: str) -> list[list[str]]:

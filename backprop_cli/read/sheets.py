@@ -8,12 +8,10 @@ Answers are kept as written, with their positions; they are read against the pro
 
 from __future__ import annotations
 
-import csv
-import io
-
 from ..engine.record import Record
 from ..errors import Diagnostic, ProblemError, did_you_mean
-from .yaml_tree import MAX_NODES, Node, child_path, decode, parse, read_bytes
+from .roster import read_table
+from .yaml_tree import Node, child_path, decode, parse, read_bytes
 
 SHEET_KEYS = ("student", "answers")
 TABLE_SUFFIXES = (".csv", ".tsv")
@@ -40,7 +38,7 @@ def read_sheets(path: str) -> list[Sheet]:
     """The sheets in one file: one for a YAML sheet, one per row for a CSV/TSV table (raises
     ProblemError when the file cannot be read as a sheet at all)."""
     if path.lower().endswith(TABLE_SUFFIXES):
-        return read_table(decode(read_bytes(path), path), path)
+        return read_answer_table(decode(read_bytes(path), path), path)
     return [read_yaml_sheet(path)]
 
 
@@ -81,43 +79,17 @@ def _student_id(node: Node) -> str:
     return node.raw if node.raw is not None and not isinstance(node.value, str) else str(node.value)
 
 
-def read_table(text: str, path: str) -> list[Sheet]:
+def read_answer_table(text: str, path: str) -> list[Sheet]:
     """One sheet per row of a CSV or TSV export: a ``student`` column and one column per address."""
-    dialect = "excel-tab" if path.lower().endswith(".tsv") or ("\t" in text.split("\n", 1)[0]) else "excel"
-    rows = list(csv.reader(io.StringIO(text, newline=""), dialect))
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        raise ProblemError([Diagnostic(path, 1, 1, "", "expected a header row (student, then one address a "
-                                                       "column), found an empty file")])
-    cells = sum(len(row) for row in rows)
-    if cells > MAX_NODES:
-        raise ProblemError([Diagnostic(path, 1, 1, "", f"expected at most {MAX_NODES:,} cells, found {cells:,}")])
-    header = [cell.strip() for cell in rows[0]]
-    if "student" not in header:
-        near = [h for h in header if did_you_mean(h, ["student"])]
-        raise ProblemError([Diagnostic(path, 1, 1, "", "expected a column 'student' in the header row, found "
-                                                       f"{', '.join(repr(h) for h in header[:6])}",
-                                       f"did you mean 'student' for '{near[0]}'?" if near else "")])
-    id_column = header.index("student")
-    sheets, problems, seen = [], [], {}
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        student = row[id_column].strip() if id_column < len(row) else ""
-        if not student:
-            problems.append(Diagnostic(path, number, id_column + 1, "student", "expected a student id, found none"))
-            continue
-        if student in seen:
-            problems.append(Diagnostic(path, number, id_column + 1, "student",
-                                       f"expected each student once, found '{student}' again (first in row "
-                                       f"{seen[student]})"))
-            continue
-        seen[student] = number
+    header, rows = read_table(path, text)
+    id_column = rows[0].student.column - 1 if rows else header.index("student")
+    sheets = []
+    for row in rows:
+        number = row.student.row
         answers = [RawAnswer(address, _cell(cell.strip(), path, number, column + 1, address), number, column + 1)
-                   for column, (address, cell) in enumerate(zip(header, row))
+                   for column, (address, cell) in enumerate(zip(header, row.cells))
                    if column != id_column and address and cell.strip()]
-        sheets.append(Sheet(student, f"{path}:{number}", answers))
-    if problems:
-        raise ProblemError(problems)
+        sheets.append(Sheet(row.student.id, f"{path}:{number}", answers))
     return sheets
 
 
