@@ -51,6 +51,7 @@ class Key(Record):
     questions: list[Question]
     policy: Policy
     result: object
+    replays: dict = Fresh(dict)  # the replays every sheet may use, computed once
 
     @property
     def total(self) -> float:
@@ -189,7 +190,7 @@ def grade(key: Key, sheet: Sheet, rounding: int | None = None) -> SheetGrade:
             unasked.append(raw.text)
         else:
             read[_where(question.address)] = answer
-    verdicts = {id(v.answer): v for v in _judge(problem, key.result, readable, rounding)}
+    verdicts = {id(v.answer): v for v in _judge(key, readable, rounding)}
     answers = [_graded(q, read.get(_where(q.address)), verdicts, key) for q in key.questions]
     return SheetGrade(sheet, answers, unasked, key.total, errors)
 
@@ -198,13 +199,13 @@ def _where(address: Address) -> tuple:
     return address.kind, address.layer, address.index, address.name
 
 
-def _judge(problem, result, answers: list[Answer], rounding: int | None) -> list[Verdict]:
+def _judge(key: Key, answers: list[Answer], rounding: int | None) -> list[Verdict]:
     """The verdicts of a sheet's readable answers, judged together (so that errors carried forward
     from the sheet's own earlier values are recognised)."""
     if not answers:
         return []
-    sheet_problem = problem._replace(expected=answers, unreadable=[])
-    return check(sheet_problem, rounding, result=result).verdicts
+    sheet_problem = key.problem._replace(expected=answers, unreadable=[])
+    return check(sheet_problem, rounding, result=key.result, replays=key.replays).verdicts
 
 
 def _graded(question: Question, answer, verdicts: dict, key: Key) -> Graded:

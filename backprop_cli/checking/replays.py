@@ -90,30 +90,46 @@ class HandInterpreter(Interpreter):
 
 
 class Replays:
-    """Replays of one problem, each computed once."""
+    """Replays of one problem for one set of answers, each computed once.
 
-    def __init__(self, problem, exact):
+    ``shared`` keeps the replays that do not depend on the answers (rounded, a rule swapped, a term
+    left out) for other sets of answers of the same problem, as the sheets of a class. Each set of
+    answers is charged for every replay it uses, computed or kept, so that what a set is told does not
+    depend on which sets came before it.
+    """
+
+    def __init__(self, problem, exact, shared: dict | None = None):
         self.problem, self.exact = problem, exact
         self.kind = kind_of(problem)
         self._cache: dict[object, object] = {}
+        self._shared = self._cache if shared is None else shared
         self.large = self.kind.size(exact) > MAX_REPLAY_VALUES
         self.exhausted = False  # some replay was skipped: the time allowed for them was spent
-        self._seconds_each = 0.0 if self.large else cost.tape_seconds(self.kind.compile(problem).tape, 2)
+        if self.large:
+            self._seconds_each = 0.0
+        else:
+            if "seconds each" not in self._shared:
+                self._shared["seconds each"] = cost.tape_seconds(self.kind.compile(problem).tape, 2)
+            self._seconds_each = self._shared["seconds each"]
+        self._charged: set = set()
         self._seconds = 0.0
         self._candidates = 0
 
-    def _run(self, key: object, by_hand: bool = False, rewrite=None, **how):
+    def _run(self, key: tuple, by_hand: bool = False, rewrite=None, **how):
         """The first step worked by a HandInterpreter configured by ``how``."""
         if self.large:  # too big to work again and again: only the exact run is compared
             return self.exact
-        if key not in self._cache:
+        if key not in self._charged:
             if self._seconds + self._seconds_each > MAX_REPLAY_SECONDS:
                 self.exhausted = True
                 return self.exact
             self._seconds += self._seconds_each
-            self._cache[key] = self.kind.replay(self.problem, lambda program: HandInterpreter(program, **how),
-                                                by_hand=by_hand, rewrite=rewrite)
-        return self._cache[key]
+            self._charged.add(key)
+        cache = self._cache if key[0] == "carried" else self._shared
+        if key not in cache:
+            cache[key] = self.kind.replay(self.problem, lambda program: HandInterpreter(program, **how),
+                                          by_hand=by_hand, rewrite=rewrite)
+        return cache[key]
 
     def spend_candidate(self) -> bool:
         """Count one mistake's value compared with an answer; False once the file's allowance is spent."""
@@ -209,7 +225,7 @@ class Replays:
     def shared_edges(self) -> list[tuple[tuple[int, int], str]]:
         """Edges of a computation graph along which a value used more than once gets its gradient,
         as ((step's output slot, input), description), in the order the backward pass meets them."""
-        if "edges" not in self._cache:
+        if "edges" not in self._shared:
             tape = self.kind.compile(self.problem).tape
             root = tape.slots[("objective",)]
             edges = [(tape.steps[k], i) for k in reversed(tape.needed(root))
@@ -219,11 +235,11 @@ class Replays:
             def name(slot: int) -> str:
                 label = tape.labels.get(slot)
                 return label[1] if label else ""
-            self._cache["edges"] = [
+            self._shared["edges"] = [
                 ((step.out, i), f"the path from {name(step.inputs[i]) or 'an intermediate value'} through "
                                 f"{name(step.out) or step.op.name} left out of the sum")
                 for step, i in edges if uses[step.inputs[i]] > 1][:MAX_EDGES]
-        return self._cache["edges"]
+        return self._shared["edges"]
 
     def without_edge(self, edge: tuple[int, int]):
         """The computation graph worked with the gradient along one edge, (step, input), dropped."""

@@ -62,16 +62,16 @@ def _line(entry: Verdict | Unreadable) -> int:
 
 
 @np.errstate(all="ignore")  # mistakes that overflow are compared like any other value
-def check(problem, rounding: int | None = None, result=None) -> FileCheck:
+def check(problem, rounding: int | None = None, result=None, replays: dict | None = None) -> FileCheck:
     """Check every expected answer of a problem.
 
     Answers are judged in the order a hand calculation meets them, so that each can be compared with
     what follows from the values written before it. ``result`` is the problem's worked result, when
-    it is at hand already.
+    it is at hand already; ``replays`` keeps the replays that other answers to the same problem may use.
     """
     result = solve(problem) if result is None else result
     report = FileCheck(problem, result, unreadable=list(problem.unreadable))
-    replays = Replays(problem, result)
+    replays = Replays(problem, result, replays)
     if rounding is None and problem.check is not None:
         rounding = problem.check.rounding
     verdicts: dict[int, Verdict] = {}
