@@ -70,9 +70,6 @@ class Tape:
         self.slots[label] = slot
         self.labels[slot] = label
 
-    def value(self, slot: int) -> Array:
-        return self.values[slot]
-
     def needed(self, root: int) -> list[int]:
         """Indices of the steps the root depends on through a parameter, in recorded order."""
         if root not in self._needed:
