@@ -9,7 +9,7 @@ own working, never read off the tool's output:
 - ``drift``: off only because the sheet rounded its intermediates (it passes);
 - ``follows``: wrong, but right given the sheet's own earlier wrong value;
 - ``wrong``: a mistake; the diagnosis column is a regular expression its explanation must match
-  ("no usual mistake" where none of the usual mistakes explains it, e.g. a typo).
+  ("not explained" where none of the usual mistakes reproduces it, e.g. a typo).
 
 Where the tool does not agree, the case is marked xfail(strict=True) with the reason (DISAGREEMENTS);
 the expectation itself is not changed to suit the tool.
@@ -76,10 +76,10 @@ SHEETS = {
         ("de/dx^(2)",    "-3.71",              CORRECT, None,                Q1["W3_delta3"][1]),
         ("δ^(2)",        "-0.705",             DRIFT,   None,                Q1["delta2"]),   # 0.19 * -3.71
         ("de/dx^(1)",    "[-0.705, 2.115]",    DRIFT,   None,                Q1["W2_delta2"][1:]),
-        ("δ^(1)",        "[-0.4512, 0.89676]", WRONG,   "arithmetic slip",   Q1["delta1"]),   # 0.4224*2.115 = 0.893376
+        ("δ^(1)",        "[-0.4512, 0.89676]", WRONG,   r"give 0\.893376 here \(a slip in this step", Q1["delta1"]),  # 0.4224*2.115
         ("de/dw^(1)",    "[[-0.45, 0.89], [-0.90, 1.78]]", DRIFT, None,      Q1["dE_dW1"]),
         ("de/dw^(2)",    "[-0.705, -0.423, -0.535]", WRONG, "truncated instead", Q1["dE_dW2"]),   # -0.5358 cut to -0.535
-        ("x^(2)_1",      "-0.40",              WRONG,   "no usual mistake",  Q1["x2"][1]),    # typo for -0.90
+        ("x^(2)_1",      "-0.40",              WRONG,   "not explained",     Q1["x2"][1]),    # typo for -0.90
         ("de/dw^(3)",    "[-1.855, 1.6695]",   DRIFT,   None,                Q1["dE_dW3"]),   # -0.90 * -1.855
     ],
     "ece421-hw6-q2e-graph.yaml": [
@@ -117,7 +117,7 @@ SHEETS = {
         ("z^(1)",        "[0.3, 0.3, 0.3, 0.3]", CORRECT, None,              TANH["z1"]),
         ("h^(1)",        "[0.2913, 0.2913, 0.2913, 0.2913]", CORRECT, None,  TANH["h1"]),
         ("z^(2)",        "[0.2165, 0.2165, 0.2165]", CORRECT, None,          TANH["z2"]),
-        ("z^(3)",        "[0.16936, 0.16936, 0.16936]", WRONG, "no usual mistake", TANH["z3"]),  # 0.16396, digits swapped
+        ("z^(3)",        "[0.16936, 0.16936, 0.16936]", WRONG, "digits transposed: 0.16936 written for 0.16396", TANH["z3"]),
         ("L",            "0.376",              CORRECT, None,                TANH["loss"]),
     ],
     "softmax-4433-q2.yaml": [],  # the sheet writes no numbers for Question 2

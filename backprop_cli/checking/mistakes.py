@@ -1,10 +1,11 @@
 """The usual mistakes of a hand calculation, and the diagnosis of a wrong answer.
 
-A mistake is either a change of the answer itself (sign, factor, transposition, log base, truncation,
-learning rate, another element) or a change of how the whole problem was worked, which is a replay
-(``replays.py``): derivative at the wrong argument, deltas through updated weights, a path or a term
-left out, rounding, the student's own earlier values. The mistakes are one registry, ``MISTAKES``,
-tried in order; each entry says which kinds of problem and which quantities it applies to.
+A mistake is either a change of the answer itself (sign, factor, transposition, a digit, truncation,
+learning rate, another element or quantity) or a change of how the problem was worked in one place,
+which is a replay (``replays.py``): a derivative rule in one layer, deltas through updated weights,
+a path or a term left out. Replays start from the student's own earlier written values and are tried
+only where the mistake can show in the answer. The mistakes are one registry, ``MISTAKES``, tried in
+order; a mistake is named only when it reproduces the written value within the answer's tolerance.
 """
 
 from __future__ import annotations
@@ -14,121 +15,60 @@ from typing import Callable, Iterator, NamedTuple
 
 import numpy as np
 
-from ..read.addresses import Address
 from ..read.answers import Answer
 from ..solving.kinds import lookup
-from .replays import GRADIENTS, LAYERED, Replays
+from .replays import GRADIENTS, LAYERED, UPDATED, Replays, Way
 
 MAX_MIXUPS = 1_000  # elements of an array tried as the one a student confused an entry with
 MAX_ELEMENTS = 20  # wrong elements of one answer diagnosed one by one
-LOOSE = 0.3  # a mistake still counts as the likely cause within 30% when nothing fits exactly
-MARGIN = 0.5  # ... and when it is at least twice as close as the exact value
-
-def diagnose(answer: Answer, replays: Replays, digits: list[int], carried: object = None,
-             acceptable: list = (), loose: bool = True) -> str | None:
-    """The usual mistake that best reproduces the written answer, in words; None if none does.
-
-    Each mistake is tried on the exact run, on runs rounded to ``digits`` decimals at every step, and
-    on the run carried forward from the student's earlier values; then an arithmetic slip in one
-    factor; then, loosely, the nearest mistake (other slips or rounding on top of it).
-    """
-    bases = [(None, replays.exact, "")]
-    bases += [(d, replays.rounded(d), f" (with every step rounded to {d} decimals)") for d in digits]
-    if carried is not None:
-        bases.append((None, carried, " (given your earlier values)"))
-    nearest = None
-    for rounding, base, note in bases:
-        for reason, value, loosely in _candidates(answer, base, replays, rounding, variable=base is not carried):
-            if not replays.spend_candidate():
-                break
-            if value is None or not np.all(np.isfinite(np.nan_to_num(value, nan=0.0))):
-                continue
-            if answer.matches(value):
-                return reason + note
-            distance = _relative_distance(answer.written, value)
-            if loosely and (nearest is None or distance < nearest[0]):
-                nearest = (distance, reason + note)
-    slip = _slip(answer, replays)
-    if slip:
-        return slip
-    partial = _by_element(answer, replays, digits, carried, list(acceptable))
-    if partial:
-        return partial
-    exact = lookup(answer.address, replays.exact)
-    if loose and nearest and nearest[0] <= MARGIN * _relative_distance(answer.written, exact) and nearest[0] <= LOOSE:
-        return f"most likely {nearest[1]}; the value written is {nearest[0]:.1%} from it (rounding or a slip on top)"
-    return None
+MIN_DIGITS = 3  # significant digits a number needs before one wrong digit is called a slip
+CLOSEST = 0.5  # the nearest mistake is mentioned (never named) when it is within 50% of the value written
+BACKWARD = ("delta", "weights_grad", "bias_grad", "shared_grad", *UPDATED)  # what a delta's mistake reaches
+# The derivative mistakes, and the activations where each one changes something.
+DERIVATIVES = {
+    "derivative dropped": ("dropped", "the activation's derivative g'(z) left out", None),
+    "activation for derivative": ("activation", "g(z) used for g'(z) (the activation for its derivative)",
+                                  {"sigmoid", "tanh", "softplus"}),
+    "derivative at activation": ("at_act", "derivative taken at the activation a instead of the pre-activation z",
+                                 {"sigmoid", "tanh", "softplus", "elu"}),
+    "derivative in a at z": ("in_a_at_z", "derivative written in terms of a but evaluated at z", {"sigmoid", "tanh"}),
+}
 
 
+class Finding(NamedTuple):
+    """What a diagnosis found: the mistake's name ("" when none reproduces the value) and the words."""
 
-def _relative_distance(written: np.ndarray, value: np.ndarray) -> float:
-    written, value = np.asarray(written, float), np.asarray(value, float)
-    present = ~np.isnan(written) & ~np.isnan(value)
-    if not present.any():
-        return math.inf
-    scale = np.maximum(np.abs(value[present]), 1e-12)
-    return float(np.max(np.abs(written[present] - value[present]) / scale))
-
-
-def _by_element(answer: Answer, replays: Replays, digits: list[int], carried: object,
-                acceptable: list) -> str | None:
-    """For a vector or matrix with some elements right: what went wrong in each of the others."""
-    if answer.written.ndim == 0 or answer.written.size < 2 or answer.address.index is not None:
-        return None
-    exact = lookup(answer.address, replays.exact)
-    ok = np.zeros(answer.written.shape, dtype=bool)
-    for result in [replays.exact, *acceptable]:
-        value = lookup(answer.address, result)
-        ok |= np.abs(answer.written - value) <= answer.limits(value)
-    ok |= np.isnan(exact) & np.isnan(answer.written)
-    if ok.all() or not ok.any():
-        return None
-    parts = []
-    wrong = list(zip(*np.nonzero(~ok)))
-    for position in wrong[:MAX_ELEMENTS]:
-        where = answer.address._replace(index=tuple(position))
-        element = Answer(where, answer.written[position], answer.decimals[position], answer.tolerance,
-                         answer.line, answer.column)
-        reason = diagnose(element, replays, digits, carried, acceptable, loose=False) or "wrong (an arithmetic slip?)"
-        label = ",".join(str(p + 1) for p in position)
-        parts.append(f"element ({label}): {reason}")
-    if len(wrong) > MAX_ELEMENTS:
-        parts.append(f"{len(wrong) - MAX_ELEMENTS} more elements wrong")
-    return "; ".join(parts) + "; the others right"
-
-
-def _candidates(answer: Answer, base, replays: Replays, digits: int | None,
-                variable: bool = True) -> Iterator[tuple[str, np.ndarray, bool]]:
-    """(reason, value, may match loosely) for every mistake, each also truncated instead of rounded.
-
-    Mix-ups with other elements and truncation must match exactly: near misses prove nothing.
-    """
-    places = answer.decimals
-    for reason, value in _mistakes(answer, base, replays, digits, variable):
-        if value is None:
-            continue
-        value = np.asarray(value, dtype=float)
-        with np.errstate(all="ignore"):
-            truncated = np.trunc(value * 10.0 ** places) / 10.0 ** places
-        if not reason:  # the value itself: only its truncation is a mistake
-            yield "truncated instead of rounded", truncated, False
-            continue
-        yield reason, value, "mix-up" not in reason and "term left out" not in reason
-        yield f"{reason}, then truncated", truncated, False
+    mistake: str
+    reason: str
 
 
 class Case(NamedTuple):
-    """What a mistake is tried on: the answer, a run to take values from, and how that run was worked."""
+    """What a mistake is tried on: the answer, the way the student worked, and that way's run."""
 
     answer: Answer
-    result: object  # the run (exact, rounded or carried forward) the mistake is applied to
+    way: Way
+    result: object
     replays: Replays
-    digits: int | None  # rounding of that run
-    variable: bool  # whether replays of the whole problem may be tried on top of it
+    written: frozenset  # (label, is gradient) of the slots the student wrote in full before this answer
 
     @property
-    def exact(self) -> np.ndarray:
+    def value(self) -> np.ndarray:
         return lookup(self.answer.address, self.result)
+
+    def with_change(self, change: tuple) -> np.ndarray:
+        """The answer's value when the student worked this way with one mistake made."""
+        return lookup(self.answer.address, self.replays.run(self.way, change))
+
+    def open(self, label: tuple, gradient: bool) -> bool:
+        """Whether a mistake made in this slot can still show here: the student did not write it in full
+        (their written value is what they carried on with), or it is this very answer's slot."""
+        if (label, gradient) not in self.written:
+            return True
+        try:
+            own, _ = self.replays.kind.slot(self.answer.address, self.replays.problem)
+        except KeyError:  # parameters and updates have no slot of their own among the written ones
+            return False
+        return own == label and (self.answer.address.kind in GRADIENTS) == gradient
 
 
 Candidates = Callable[[Case], Iterator[tuple[str, np.ndarray | None]]]
@@ -141,126 +81,207 @@ class Mistake(NamedTuple):
     kinds: frozenset[str]  # problem kinds it applies to
     quantities: Callable[[str], bool]  # the address kinds (pre, delta, weights_updated, ...) it applies to
     candidates: Candidates
+    exact_only: bool = False  # a near miss proves nothing (mix-ups with many values)
 
 
-BOTH = frozenset({"layered", "graph"})
-ANY = lambda kind: True  # noqa: E731
+def diagnose(answer: Answer, replays: Replays, ways: list[Way], written: frozenset,
+             acceptable: list = ()) -> Finding:
+    """The usual mistake that reproduces the written answer, tried on each way the student may have
+    worked; failing that, what is wrong element by element; failing that, not explained, with the
+    nearest mistake and what the student's own earlier values give."""
+    nearest, like_exact = None, False
+    for way in ways:
+        if way == Way() and like_exact:  # the student's own values give the exact value here already
+            continue
+        case = Case(answer, way, replays.run(way), replays, written if way.answers else frozenset())
+        note = _note(case)
+        like_exact = like_exact or (way.digits is None and not note)
+        for mistake, reason, value in _tried(case):
+            if not replays.spend_candidate():
+                break
+            if answer.matches(value):
+                return Finding(mistake.name, reason + note)
+            if not mistake.exact_only and value.shape == answer.written.shape:
+                distance = _relative_distance(answer.written, value)
+                if nearest is None or distance < nearest[0]:
+                    nearest = (distance, reason + note)
+    partial = _by_element(answer, replays, ways, written, list(acceptable))
+    if partial:
+        return partial
+    words = "not explained by a usual mistake"
+    own = next((way for way in ways if way.answers and way.digits is None), Way())
+    value = lookup(answer.address, replays.run(own))
+    near = value.shape == answer.written.shape and _relative_distance(answer.written, value) <= CLOSEST
+    exact = lookup(answer.address, replays.exact)
+    if own.answers and value.shape == exact.shape and np.isfinite(value).all() \
+            and not np.allclose(value, exact, rtol=1e-9):
+        words += f"; your earlier values give {_shown(value)} here" + (" (a slip in this step?)" if near else "")
+    elif near:
+        words += " (an arithmetic slip?)"
+    if nearest is not None and nearest[0] <= CLOSEST:
+        words += f"; closest: {nearest[1]}, {nearest[0]:.0%} away"
+    return Finding("", words)
 
+
+def _note(case: Case) -> str:
+    """How the student worked, said after a reason only where it changes this answer's value."""
+    value, exact = case.value, lookup(case.answer.address, case.replays.exact)
+    if value.shape == exact.shape and np.all(np.nan_to_num(np.abs(value - exact)) <= case.answer.limits(exact)):
+        return ""
+    return case.way.words()
+
+
+def _tried(case: Case) -> Iterator[tuple[Mistake, str, np.ndarray]]:
+    """(mistake, reason, value) for every mistake that applies, most specific first; each value also
+    truncated instead of rounded, to the decimals written (a truncation must match exactly)."""
+    problem_kind, quantity = case.replays.problem.kind, case.answer.address.kind
+    places = case.answer.decimals
+    for mistake in MISTAKES:
+        if problem_kind not in mistake.kinds or not mistake.quantities(quantity):
+            continue
+        for reason, value in mistake.candidates(case):
+            if value is None:
+                continue
+            value = np.asarray(value, dtype=float)
+            if not np.all(np.isfinite(np.nan_to_num(value, nan=0.0))):
+                continue
+            truncated = None
+            if places.ndim == 0 or places.shape == value.shape:
+                with np.errstate(all="ignore"):
+                    truncated = np.trunc(value * 10.0 ** places) / 10.0 ** places
+            if mistake.name == "truncated":
+                if truncated is not None:
+                    yield mistake, reason, truncated
+                continue
+            yield mistake, reason, value
+            if truncated is not None and mistake.name not in ("digits transposed", "digit slip"):
+                yield mistake._replace(exact_only=True), f"{reason}, then truncated", truncated
+
+
+def _relative_distance(written: np.ndarray, value: np.ndarray) -> float:
+    written, value = np.asarray(written, float), np.asarray(value, float)
+    present = ~np.isnan(written) & ~np.isnan(value)
+    if not present.any():
+        return math.inf
+    scale = np.maximum(np.abs(value[present]), 1e-12)
+    return float(np.max(np.abs(written[present] - value[present]) / scale))
+
+
+def _shown(value: np.ndarray) -> str:
+    value = np.asarray(value, dtype=float)
+    if value.ndim == 0:
+        return f"{float(value):.6g}"
+    return "[" + ", ".join(_shown(v) for v in value) + "]"
+
+
+def _by_element(answer: Answer, replays: Replays, ways: list[Way], written: frozenset,
+                acceptable: list) -> Finding | None:
+    """For a vector or matrix with some elements right: what went wrong in each of the others."""
+    if answer.written.ndim == 0 or answer.written.size < 2 or answer.address.index is not None:
+        return None
+    exact = lookup(answer.address, replays.exact)
+    if exact.shape != answer.written.shape:
+        return None
+    ok = np.zeros(answer.written.shape, dtype=bool)
+    for result in [replays.exact, *acceptable]:
+        value = lookup(answer.address, result)
+        ok |= np.abs(answer.written - value) <= answer.limits(value)
+    ok |= np.isnan(exact) & np.isnan(answer.written)
+    if ok.all() or not ok.any():
+        return None
+    parts, names = [], set()
+    wrong = list(zip(*np.nonzero(~ok)))
+    for position in wrong[:MAX_ELEMENTS]:
+        where = answer.address._replace(index=tuple(position))
+        element = Answer(where, answer.written[position], answer.decimals[position], answer.tolerance,
+                         answer.line, answer.column)
+        finding = diagnose(element, replays, ways, written, acceptable)
+        names.add(finding.mistake)
+        label = ",".join(str(p + 1) for p in position)
+        parts.append(f"element ({label}): {finding.reason}")
+    if len(wrong) > MAX_ELEMENTS:
+        parts.append(f"{len(wrong) - MAX_ELEMENTS} more elements wrong")
+    return Finding(names.pop() if len(names) == 1 else "", "; ".join(parts) + "; the others right")
+
+
+# -- mistakes of the value itself --------------------------------------------------------------------------
 
 def _sign(case: Case):
-    yield "sign flipped", -case.exact
-
-
-def _ascent(case: Case):
-    before, grad = _parameter(case.answer.address, case.result)
-    rate = case.replays.problem.training.learning_rate
-    yield "gradient ascent: the update added the gradient (+ instead of −)", before + rate * grad
-    yield from _other_rate(case.answer, before, grad, rate)
+    yield "sign flipped", -case.value
 
 
 def _loss_factors(case: Case):
-    exact, problem = case.exact, case.replays.problem
-    yield "off by a factor 2 (the loss's 1/2 dropped, or the 2 from the square forgotten)", 2 * exact
-    yield "off by a factor 1/2 (a 1/2 in the loss that is not there)", exact / 2
+    value, problem = case.value, case.replays.problem
+    yield "off by a factor 2 (the loss's 1/2 dropped, or the 2 from the square forgotten)", 2 * value
+    yield "off by a factor 1/2 (a 1/2 in the loss that is not there)", value / 2
     samples, outputs = case.replays.kind.counts(problem)
     for count, what in ((samples, "samples"), (outputs, "outputs")):
         if count > 2:
-            yield f"off by a factor {count}: sum and mean over the {what} confused", exact * count
-            yield f"off by a factor 1/{count}: sum and mean over the {what} confused", exact / count
+            yield f"off by a factor {count}: sum and mean over the {what} confused", value * count
+            yield f"off by a factor 1/{count}: sum and mean over the {what} confused", value / count
     if problem.loss is not None and problem.loss.kind != "squared_error":
-        yield "log base 10 used instead of the natural log", exact / math.log(10)
+        yield "log base 10 used instead of the natural log", value / math.log(10)
 
 
-def _graph_terms(case: Case):
-    if case.variable:
-        for name, position, reason in case.replays.graph_terms():
-            yield reason, lookup(case.answer.address, case.replays.without_graph_term(name, position))
-
-
-def _graph_edges(case: Case):
-    if case.variable:
-        for edge, reason in case.replays.shared_edges():
-            yield reason, lookup(case.answer.address, case.replays.without_edge(edge))
-
-
-def _layer_terms(case: Case):
-    if case.variable:
-        for layer, position, reason in case.replays.terms():
-            yield reason, lookup(case.answer.address, case.replays.without_term(layer, position, case.digits))
-
-
-def _derivative(case: Case):
-    if case.variable:
-        address, replays = case.answer.address, case.replays
-        yield ("derivative taken at the activation a instead of the pre-activation z",
-               lookup(address, replays.derivative_at("act", case.digits)))
-        yield ("derivative written in terms of a but evaluated at z",
-               lookup(address, replays.derivative_at("pre", case.digits)))
-
-
-def _stale_weights(case: Case):
-    if case.variable and case.replays.problem.training.learning_rate:
-        yield ("hidden-layer deltas computed with the already-updated weights",
-               lookup(case.answer.address, case.replays.updated_weights(case.digits)))
-
-
-def _output_left_out(case: Case):
-    outputs = case.replays.problem.network.layers[-1].units
-    if case.variable and outputs > 1:
-        for unit in range(outputs):
-            yield (f"the path through output {unit + 1} left out of the sum",
-                   lookup(case.answer.address, case.replays.without_output(unit, case.digits)))
-
-
-def _transposed_case(case: Case):
-    yield from _transposed(case.answer, case.exact, case.result)
-
-
-def _mistakes(answer: Answer, result, replays: Replays, digits: int | None,
-              variable: bool) -> Iterator[tuple[str, np.ndarray | None]]:
-    """(reason, value the mistake gives) for every mistake that applies, most specific first."""
-    case = Case(answer, result, replays, digits, variable)
-    yield "", case.exact
-    problem_kind, quantity = replays.problem.kind, answer.address.kind
-    for mistake in MISTAKES:
-        if problem_kind in mistake.kinds and mistake.quantities(quantity):
-            yield from mistake.candidates(case)
-
-
-def _parameter(address: Address, result) -> tuple[np.ndarray, np.ndarray]:
-    """A parameter's value before the update and its gradient, at the address's element."""
-    if address.kind == "shared_updated":
-        shared = result.named[address.name]
-        before, grad = np.asarray(shared.value), np.asarray(shared.grad)
-    else:
-        layer = result.layers[address.layer - 1]
-        param = layer.weights if address.kind.startswith("weights") else layer.bias
-        before, grad = param.value, param.grad
-    if address.index is not None:
-        before, grad = before[address.index], grad[address.index]
-    return np.asarray(before), np.asarray(grad)
-
-
-def _other_rate(answer: Answer, before: np.ndarray, grad: np.ndarray, rate: float):
-    """An update that fits another learning rate, rounded to two significant digits."""
-    with np.errstate(all="ignore"):
-        implied = (before - answer.written) / grad
-    implied = implied[np.isfinite(implied) & (np.abs(grad) > 1e-12)]
-    if implied.size and implied.mean() > 0:
-        guess = float(f"{implied.mean():.2g}")
-        if not math.isclose(guess, rate):
-            yield f"learning rate {guess:g} used instead of {rate:g}", before - guess * grad
-
-
-def _transposed(answer: Answer, exact: np.ndarray, result):
+def _transposed(case: Case):
+    answer, value = case.answer, case.value
     address = answer.address
-    if address.index is None and exact.ndim == 2 and exact.shape[0] == exact.shape[1]:
-        yield "transposed", exact.T
+    if address.index is None and value.ndim == 2 and answer.written.shape == value.T.shape \
+            and value.shape[0] * value.shape[1] > 1:
+        yield "transposed", value.T
     elif address.index is not None and len(address.index) == 2:
-        whole = lookup(address._replace(index=None), result)
+        whole = lookup(address._replace(index=None), case.result)
         i, j = address.index
         if j < whole.shape[0] and i < whole.shape[1] and i != j:
             yield f"transposed: the value at ({j + 1}, {i + 1}) (row and column swapped)", whole[j, i]
+
+
+def _digits(case: Case):
+    """Two adjacent digits swapped, or one digit wrong, in numbers copied from the right values: yields
+    (kind, value, words) when every element written differently is that kind of slip."""
+    answer, value = case.answer, case.value
+    if value.shape != answer.written.shape or np.isnan(answer.written).any() or not np.isfinite(value).all():
+        return
+    kinds, pairs = set(), []
+    for written, right, places in zip(answer.written.ravel(), value.ravel(), np.ravel(answer.decimals)):
+        places = int(places)
+        if places < 0:
+            return
+        right_text, written_text = f"{right:.{places}f}", f"{written:.{places}f}"
+        if right_text == written_text:
+            continue
+        kind = _digit_kind(right_text, written_text, places)
+        if kind is None:
+            return
+        kinds.add(kind)
+        pairs.append(f"{written_text} written for {right_text}")
+    if len(kinds) == 1:
+        kind = kinds.pop()
+        yield kind, answer.written, f"{'digits transposed' if kind == 'digits transposed' else 'one digit wrong'}: " \
+                                    + ", ".join(dict.fromkeys(pairs))
+
+
+def _digit_kind(right: str, written: str, places: int) -> str | None:
+    """'digits transposed', 'digit slip', or None when the two texts differ otherwise (or the number has
+    too few digits for a slip to be told from another number)."""
+    if len(right) != len(written) or len(right.lstrip("-0.").replace(".", "")) < MIN_DIGITS:
+        return None
+    differ = [i for i, (r, w) in enumerate(zip(right, written)) if r != w]
+    if len(differ) == 2 and differ[1] == differ[0] + 1 and right[differ[0]] == written[differ[1]] \
+            and right[differ[1]] == written[differ[0]] and "." not in (right[differ[0]], right[differ[1]]):
+        return "digits transposed"
+    if len(differ) == 1 and right[differ[0]].isdigit() and written[differ[0]].isdigit() \
+            and abs(float(written) - float(right)) > 1.5 * 10.0 ** -places:  # not a last-digit rounding
+        return "digit slip"
+    return None
+
+
+def _digit_slips(name: str):
+    def candidates(case: Case):
+        for kind, value, words in _digits(case):
+            if kind == name:
+                yield words, value
+    return candidates
 
 
 def _other_elements(case: Case):
@@ -295,73 +316,219 @@ def _other_layers(case: Case):
             yield f"layer mix-up: the value of layer {layer}", other[address.index]
 
 
-def _slip(answer: Answer, replays: Replays) -> str | None:
-    """An arithmetic slip in one factor of a chain-rule product, named when the other factors hold."""
-    address, result, problem = answer.address, replays.exact, replays.problem
-    if address.index is None or address.kind not in ("delta", "weights_grad") or len(problem.inputs) != 1:
-        return None
-    factors = _chain(address, result, problem)
-    if not factors:
-        return None
-    written = float(answer.written)
-    best = None
-    for i, (name, value) in enumerate(factors):
-        others = math.prod(v for k, (_, v) in enumerate(factors) if k != i)
-        if others == 0 or value == 0:
-            continue
-        implied = written / others
-        change = abs(implied - value) / abs(value)
-        if change < 0.5 and (best is None or change < best[0]):
-            best = (change, name, implied, value)
-    if best is None:
-        return None
-    _, name, implied, value = best
-    return (f"arithmetic slip in one factor: with {name} = {implied:.4g} (correct: {value:.4g}) "
-            "and the other factors right, the product is the value written")
+# Another quantity of the same layer and element written for this one.
+_MIXED = {"pre": ("act", "the activation a written for the pre-activation z"),
+          "act": ("pre", "the pre-activation z written for the activation a (activation not applied)"),
+          "grad_act": ("delta", "dL/dz written for dL/da"),
+          "weights_updated": ("weights", "the weights before the update written (no update)")}
 
 
-def _chain(address: Address, result, problem) -> list[tuple[str, float]]:
-    """The factors of dL/dz_j = dL/da_j · g'(z_j), times the input a_k for a weight gradient."""
-    n = problem.notation
-    network = problem.network
-    layer = result.layers[address.layer - 1]
-    if address.kind == "delta":
-        j = address.index[-1] if len(address.index) == 1 else None
-        inputs = None
+def _quantity_mix_up(case: Case):
+    other, words = _MIXED[case.answer.address.kind]
+    address = case.answer.address._replace(kind=other)
+    yield words, lookup(address, case.result)
+
+
+def _parameter(case: Case) -> tuple[np.ndarray, np.ndarray]:
+    """A parameter's value before the update and its gradient, at the answer's element."""
+    address = case.answer.address
+    base = address.kind.removesuffix("_updated")
+    before = lookup(address._replace(kind=base), case.result)
+    grad = lookup(address._replace(kind=base + "_grad"), case.result)
+    return before, grad
+
+
+def _update(case: Case):
+    rate = case.replays.problem.training.learning_rate
+    if not rate:
+        return
+    before, grad = _parameter(case)
+    yield "gradient ascent: the update added the gradient (+ instead of −)", before + rate * grad
+    with np.errstate(all="ignore"):
+        implied = (before - case.answer.written) / grad
+    implied = implied[np.isfinite(implied) & (np.abs(grad) > 1e-12)]
+    if implied.size and implied.mean() > 0:
+        guess = float(f"{implied.mean():.1g}")  # a rate someone would write: one significant digit
+        if not math.isclose(guess, rate):
+            yield f"learning rate {guess:g} used instead of {rate:g}", before - guess * grad
+
+
+def _bias_kept(case: Case):
+    """The bias not updated: its value before the update, or (folded into the weights) that row."""
+    address = case.answer.address
+    if address.kind == "bias_updated":
+        yield "the bias not updated (its gradient forgotten)", lookup(address._replace(kind="bias"), case.result)
+        return
+    network = case.replays.problem.network
+    if not network.folded_bias or address.index is not None:
+        return
+    before = lookup(address._replace(kind="weights"), case.result)
+    kept = case.value.copy()
+    if network.orientation == "in_out":
+        kept[0, :] = before[0, :]
     else:
-        row, col = address.index
-        j, k = (row, col) if network.orientation == "out_in" else (col, row)
-        previous = problem.inputs[0] if address.layer == 1 else result.layers[address.layer - 2].act[0]
-        if network.folded_bias:
-            previous = np.concatenate([[1.0], previous])
-        inputs = (f"{n.act}^({address.layer - 1})_{k + (0 if network.folded_bias else 1)}", float(previous[k]))
-    if j is None:
-        return []
-    upstream = float(layer.grad_act[0, j])
-    delta = float(layer.delta[0, j])
-    if upstream == 0:
-        return []
-    factors = [(f"∂{n.loss}/∂{n.act}^({address.layer})_{j + 1}", upstream),
-               (f"g'({n.pre}^({address.layer})_{j + 1})", delta / upstream)]
-    return factors + ([inputs] if inputs else [])
+        kept[:, 0] = before[:, 0]
+    yield "the bias weights not updated (their gradient forgotten)", kept
 
 
+# -- mistakes made in one place, replayed from the student's own values ----------------------------------
+
+def _layers_reaching(case: Case) -> list[int]:
+    """Layers whose delta flows into the answer: its own layer and the ones after it, nearest first."""
+    address, count = case.answer.address, len(case.replays.problem.network.layers)
+    if address.kind.startswith("shared"):
+        return list(range(count, 0, -1))
+    first = address.layer + 1 if address.kind == "grad_act" else address.layer
+    return list(range(first, count + 1))
+
+
+def _derivative(name: str):
+    form, words, applies = DERIVATIVES[name]
+
+    def candidates(case: Case):
+        layers = case.replays.problem.network.layers
+        reached = []
+        for layer in _layers_reaching(case):
+            names = {a.name for a in layers[layer - 1].activations}
+            if names <= {"identity"} or (applies is not None and not names & applies):
+                continue
+            reached.append(layer)
+            if case.open(("pre", layer), True):
+                yield f"{words}, in layer {layer}", case.with_change(("derivative", form, layer))
+        if len(reached) > 1:
+            yield f"{words}, in every layer", case.with_change(("derivative", form, None))
+    return candidates
+
+
+def _after(case: Case) -> range:
+    """Layers after the answer's, whose weights carry deltas back to it."""
+    address, count = case.answer.address, len(case.replays.problem.network.layers)
+    return range(2 if address.kind.startswith("shared") else address.layer + 1, count + 1)
+
+
+def _stale_weights(case: Case):
+    if not case.replays.problem.training.learning_rate:
+        return
+    for layer in _after(case):
+        if case.open(("act", layer - 1), True):
+            yield (f"deltas sent back through the already-updated weights of layer {layer}",
+                   case.with_change(("stale", layer)))
+
+
+def _paths_left_out(name: str):
+    def candidates(case: Case):
+        layers = case.replays.problem.network.layers
+        count = len(layers)
+        for layer in _after(case):
+            if (layer == count) != (name == "output path left out") or not case.open(("act", layer - 1), True):
+                continue
+            for unit in range(layers[layer - 1].units if layers[layer - 1].units > 1 else 0):
+                where = f"output {unit + 1}" if layer == count else f"unit {unit + 1} of layer {layer}"
+                yield f"the path through {where} left out of the sum", case.with_change(("path", layer, unit))
+    return candidates
+
+
+def _forward_layers(case: Case) -> range:
+    """Layers a forward mistake can be made in and still reach the answer."""
+    address, count = case.answer.address, len(case.replays.problem.network.layers)
+    if address.kind in ("pre", "act"):
+        return range(1, address.layer + 1)
+    return range(1, count + 1)
+
+
+def _not_applied(case: Case):
+    address = case.answer.address
+    for layer in _forward_layers(case):
+        if address.kind == "pre" and layer == address.layer:
+            continue
+        activations = case.replays.problem.network.layers[layer - 1].activations
+        if {a.name for a in activations} != {"identity"} and case.open(("act", layer), False):
+            yield (f"the activation of layer {layer} not applied (a = z)", case.with_change(("linear", layer)))
+
+
+def _input_pre(case: Case):
+    layer = case.answer.address.layer
+    if layer >= 2:
+        yield (f"the weight gradient taken with z^({layer - 1}) instead of a^({layer - 1})",
+               case.with_change(("input pre", layer)))
+
+
+def _layer_terms(case: Case):
+    address = case.answer.address
+    reach = set(_forward_layers(case))
+    for layer, position, reason in case.replays.terms():
+        if address.kind == "pre" and layer == address.layer:  # the sum itself: no replay needed
+            yield reason, _sum_without(case, layer, position)
+        elif layer in reach and case.open(("pre", layer), False) and case.open(("act", layer), False):
+            yield reason, case.with_change(("term", layer, position))
+
+
+def _sum_without(case: Case, layer: int, position: tuple[int, int]) -> np.ndarray:
+    """The answer's pre-activations with one weighted term of one unit's sum taken out."""
+    problem, result = case.replays.problem, case.result
+    network = problem.network
+    inputs = problem.inputs if layer == 1 else result.layers[layer - 2].act
+    if network.folded_bias:
+        inputs = np.concatenate([np.ones((len(inputs), 1)), inputs], axis=1)
+    unit, source = position if network.orientation == "out_in" else position[::-1]
+    weight = result.layers[layer - 1].weights.value[position]
+    rows = np.array(result.layers[layer - 1].pre, dtype=float, copy=True)
+    rows[:, unit] -= np.nan_to_num(weight) * inputs[:, source]
+    values = rows[0] if len(rows) == 1 else rows if problem.samples_are == "rows" else rows.T
+    index = case.answer.address.index
+    return values if index is None else values[index]
+
+
+def _graph_terms(case: Case):
+    for name, position, reason in case.replays.graph_terms():
+        if case.open(("node", name), False):
+            yield reason, case.with_change(("graph term", name, position))
+
+
+def _graph_edges(case: Case):
+    for (out, index), reason in case.replays.shared_edges():
+        yield reason, case.with_change(("edge", out, index))
+
+
+def _truncated(case: Case):
+    yield "truncated instead of rounded", case.value
+
+
+BOTH = frozenset({"layered", "graph"})
+LAYERED_ONLY = frozenset({"layered"})
+ANY = lambda kind: True  # noqa: E731
+_GRADIENT_LIKE = set(LAYERED) | set(UPDATED)
 _LOSS_SCALED = set(GRADIENTS) | {"loss"}
 
 # Most specific first: the first mistake that reproduces the written value is the one named.
 MISTAKES: tuple[Mistake, ...] = (
+    Mistake("truncated", BOTH, ANY, _truncated, True),
     Mistake("sign", BOTH, ANY, _sign),
-    Mistake("update", BOTH, lambda kind: kind.endswith("_updated"), _ascent),
+    Mistake("digits transposed", BOTH, ANY, _digit_slips("digits transposed"), True),
+    Mistake("digit slip", BOTH, ANY, _digit_slips("digit slip"), True),
+    Mistake("transposed", BOTH, ANY, _transposed),
+    Mistake("bias not updated", LAYERED_ONLY, {"bias_updated", "weights_updated"}.__contains__, _bias_kept),
+    Mistake("ascent", BOTH, lambda kind: kind.endswith("_updated"), _update),
+    Mistake("quantity mix-up", LAYERED_ONLY, _MIXED.__contains__, _quantity_mix_up, True),
     Mistake("loss factor", BOTH, _LOSS_SCALED.__contains__, _loss_factors),
-    Mistake("transposed", BOTH, ANY, _transposed_case),
-    Mistake("other element", BOTH, lambda kind: kind != "loss", _other_elements),
-    Mistake("other layer", frozenset({"layered"}), lambda kind: kind != "loss" and not kind.startswith("shared"),
-            _other_layers),
-    Mistake("graph term left out", frozenset({"graph"}), lambda kind: kind not in ("input", "shared"), _graph_terms),
-    Mistake("graph path left out", frozenset({"graph"}), set(GRADIENTS).__contains__, _graph_edges),
-    Mistake("term left out", frozenset({"layered"}),
-            lambda kind: kind not in ("input", "weights", "bias", "shared"), _layer_terms),
-    Mistake("derivative argument", frozenset({"layered"}), set(LAYERED).__contains__, _derivative),
-    Mistake("stale weights", frozenset({"layered"}), set(LAYERED).__contains__, _stale_weights),
-    Mistake("output path left out", frozenset({"layered"}), set(LAYERED).__contains__, _output_left_out),
+    Mistake("derivative dropped", LAYERED_ONLY, set(BACKWARD).__contains__, _derivative("derivative dropped")),
+    Mistake("activation for derivative", LAYERED_ONLY, set(BACKWARD).__contains__,
+            _derivative("activation for derivative")),
+    Mistake("derivative at activation", LAYERED_ONLY, set(BACKWARD).__contains__,
+            _derivative("derivative at activation")),
+    Mistake("derivative in a at z", LAYERED_ONLY, set(BACKWARD).__contains__, _derivative("derivative in a at z")),
+    Mistake("stale weights", LAYERED_ONLY, _GRADIENT_LIKE.__contains__, _stale_weights),
+    Mistake("output path left out", LAYERED_ONLY, _GRADIENT_LIKE.__contains__, _paths_left_out("output path left out")),
+    Mistake("path left out", LAYERED_ONLY, _GRADIENT_LIKE.__contains__, _paths_left_out("path left out")),
+    Mistake("activation not applied", LAYERED_ONLY, lambda kind: kind not in ("input", "weights", "bias", "shared"),
+            _not_applied),
+    Mistake("z for a in gradient", LAYERED_ONLY, {"weights_grad", "weights_updated"}.__contains__, _input_pre),
+    Mistake("other element", BOTH, lambda kind: kind != "loss", _other_elements, True),
+    Mistake("other layer", LAYERED_ONLY, lambda kind: kind != "loss" and not kind.startswith("shared"),
+            _other_layers, True),
+    Mistake("term left out", LAYERED_ONLY, lambda kind: kind not in ("input", "weights", "bias", "shared"),
+            _layer_terms, True),
+    Mistake("graph term left out", frozenset({"graph"}), lambda kind: kind not in ("input", "shared"),
+            _graph_terms, True),
+    Mistake("path left out", frozenset({"graph"}), set(GRADIENTS).__contains__, _graph_edges),
 )

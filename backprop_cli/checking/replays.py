@@ -1,15 +1,16 @@
 """Replays: one problem worked again the way a hand calculation may have gone.
 
-Every replay is the recorded computation run by a ``HandInterpreter``: rounded at every step, worked
-on from the student's own written values, with an activation derivative taken at the wrong argument,
-with deltas sent back through already-updated weights, with one output's path, one term of a sum or
-one edge of a graph left out. Each replay of a problem is computed once.
+Every replay is the recorded computation run by a ``HandInterpreter``. A ``Way`` says how the
+student worked: from their own earlier written values, rounded (every step to one number of
+decimals, or each kind of quantity to the decimals they kept for it). A change on top of it is one
+mistake made in one place: a derivative rule swapped in one layer, deltas sent back through already
+updated weights, one term of a sum left out, one edge of a graph dropped. Each replay is computed once.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Callable, Hashable
+from typing import Callable, Hashable, NamedTuple
 
 import numpy as np
 
@@ -26,12 +27,19 @@ MAX_REPLAY_SECONDS = 3.0  # estimated time all replays of one file may take
 MAX_CANDIDATES = 40_000  # values of mistakes compared with written answers in one file
 MAX_EDGES = 40  # paths tried in one computation graph
 MAX_TERMS = 64  # terms tried in one layered network
+MAX_DECIMALS = 8  # a student who kept more decimals than this is treated as exact
 GRADIENTS = ("grad_act", "delta", "weights_grad", "bias_grad", "shared_grad", "node_grad", "input_grad")
 LAYERED = ("grad_act", "delta", "weights_grad", "bias_grad", "shared_grad")  # worked differently layer by layer
 CARRIED = ("pre", "act", "node", *GRADIENTS)
+# What the value and the gradient of each labelled slot are called in addresses.
+SLOT_KINDS = {"pre": ("pre", "delta"), "act": ("act", "grad_act"), "W": (None, "weights_grad"),
+              "b": (None, "bias_grad"), "shared": (None, "shared_grad"), "objective": ("loss", None),
+              "node": ("node", "node_grad"), "input": (None, "input_grad"), "param": (None, "shared_grad")}
+UPDATED = ("weights_updated", "bias_updated", "shared_updated")
 
 Edit = Callable[[np.ndarray], np.ndarray]
 Rule = Callable[[Step, int], Callable | None]
+Digits = int | tuple[tuple[str, int], ...] | None  # every step, or (kind, decimals) per kind, or exact
 
 
 def can_carry(address: Address) -> bool:
@@ -39,41 +47,78 @@ def can_carry(address: Address) -> bool:
     return address.kind in CARRIED
 
 
+class Way(NamedTuple):
+    """How a hand calculation was worked, mistakes aside: from which earlier written answers, and rounded
+    how (None: exact; an int: every step to that many decimals; (kind, decimals) pairs: each kind of
+    quantity to the decimals the student kept for it)."""
+
+    answers: tuple[Answer, ...] = ()
+    digits: Digits = None
+
+    @property
+    def key(self) -> tuple:
+        return tuple(id(a) for a in self.answers), self.digits
+
+    def words(self) -> str:
+        """How the way is said after a reason."""
+        parts = []
+        if self.answers:
+            parts.append("given your earlier values")
+        if isinstance(self.digits, int):
+            parts.append(f"with every step rounded to {self.digits} decimals")
+        elif self.digits:
+            parts.append("rounded as you rounded")
+        return f" ({', '.join(parts)})" if parts else ""
+
+
+def kept_decimals(answers) -> tuple[tuple[str, int], ...]:
+    """For each kind of quantity written, the most decimals written for it (the precision kept)."""
+    kept: dict[str, int] = {}
+    for answer in answers:
+        places = np.atleast_1d(answer.decimals)[~np.isnan(np.atleast_1d(answer.written))]
+        if places.size:
+            kept[answer.address.kind] = max(kept.get(answer.address.kind, 0), int(places.max()))
+    return tuple(sorted((kind, min(places, MAX_DECIMALS)) for kind, places in kept.items()))
+
+
 class HandInterpreter(Interpreter):
     """The recorded computation worked as a hand calculation may have gone.
 
-    ``digits`` rounds every computed value, every term of a gradient and every update; ``values``
-    and ``grads`` change the value or gradient of a labelled slot; ``rules`` may swap a step's
-    gradient rule; ``backward_values`` are values the backward pass uses instead of the forward ones.
+    ``rounding`` maps slots to the decimals their values (``values``) and gradients (``grads``) are
+    rounded to, and gives the decimals of every term of a gradient (``terms``) and of every update;
+    ``values`` and ``grads`` change the value or gradient of a labelled slot; ``rules`` may swap a
+    step's gradient rule; ``backward_values`` are values the backward pass uses instead of the forward ones.
     """
 
-    def __init__(self, program, digits: int | None = None, values: dict[Hashable, Edit] | None = None,
+    def __init__(self, program, rounding: "Rounding | None" = None, values: dict[Hashable, Edit] | None = None,
                  grads: dict[Hashable, Edit] | None = None, rules: Rule | None = None,
                  backward_values: dict[Hashable, np.ndarray] | None = None):
         tape: Tape = program.tape
         super().__init__(tape)
-        self.rounded = set() if digits is None else {s.out for s in tape.steps if not s.op.moves}
-        self.digits = digits
+        rounding = rounding or Rounding()
+        self.value_places, self.grad_places = rounding.values, rounding.grads
         self.edits = {tape.slots[label]: edit for label, edit in (values or {}).items() if label in tape.slots}
         self.grad_edits = {tape.slots[label]: edit for label, edit in (grads or {}).items() if label in tape.slots}
         self.rules = rules
         self.backward_values = {tape.slots[label]: v for label, v in (backward_values or {}).items()}
-        if digits is not None:
-            self.contribution = self.round
-            self.update = self.round
-        if self.grad_edits:
+        if rounding.terms is not None:
+            self.contribution = lambda values: np.round(values, rounding.terms)
+        if rounding.updates is not None:
+            self.update = lambda values: np.round(values, rounding.updates)
+        if self.grad_edits or self.grad_places:
             self.gradient = self._edit_gradient
 
-    def round(self, values: np.ndarray) -> np.ndarray:
-        return np.round(values, self.digits)
-
     def value(self, slot: int, value: np.ndarray) -> np.ndarray:
-        if slot in self.rounded:
-            value = np.round(value, self.digits)
+        places = self.value_places.get(slot)
+        if places is not None:
+            value = np.round(value, places)
         edit = self.edits.get(slot)
         return value if edit is None else edit(value)
 
     def _edit_gradient(self, slot: int, grad: np.ndarray) -> np.ndarray:
+        places = self.grad_places.get(slot)
+        if places is not None:
+            grad = np.round(grad, places)
         edit = self.grad_edits.get(slot)
         return grad if edit is None else edit(grad)
 
@@ -87,6 +132,32 @@ class HandInterpreter(Interpreter):
         for slot, value in self.backward_values.items():
             backward[slot] = value
         return values, self.backward(backward, root)
+
+
+class Rounding(NamedTuple):
+    """Decimals a replay rounds to: per slot for values and gradients, for terms and for updates."""
+
+    values: dict[int, int] = {}
+    grads: dict[int, int] = {}
+    terms: int | None = None
+    updates: int | None = None
+
+    @classmethod
+    def of(cls, tape: Tape, digits: Digits) -> "Rounding | None":
+        if digits is None:
+            return None
+        if isinstance(digits, int):  # every computed value, every term of a gradient, every update
+            return cls({s.out: digits for s in tape.steps if not s.op.moves}, {}, digits, digits)
+        kept = dict(digits)
+        values, grads = {}, {}
+        for label, slot in tape.slots.items():
+            value_kind, grad_kind = SLOT_KINDS.get(label[0], (None, None))
+            if value_kind in kept:
+                values[slot] = kept[value_kind]
+            if grad_kind in kept:
+                grads[slot] = kept[grad_kind]
+        updates = [kept[kind] for kind in UPDATED if kind in kept]
+        return cls(values, grads, None, max(updates) if updates else None)
 
 
 class Replays:
@@ -109,14 +180,24 @@ class Replays:
             self._seconds_each = 0.0
         else:
             if "seconds each" not in self._shared:
-                self._shared["seconds each"] = cost.tape_seconds(self.kind.compile(problem).tape, 2)
+                self._shared["seconds each"] = cost.tape_seconds(self._program(False).tape, 2)
             self._seconds_each = self._shared["seconds each"]
         self._charged: set = set()
         self._seconds = 0.0
         self._candidates = 0
 
-    def _run(self, key: tuple, by_hand: bool = False, rewrite=None, **how):
-        """The first step worked by a HandInterpreter configured by ``how``."""
+    def _program(self, by_hand: bool):
+        """The problem recorded once (``by_hand``: the loss taken from the output activation)."""
+        key = ("program", by_hand)
+        if key not in self._shared:
+            self._shared[key] = self.kind.parts().record(self.problem, by_hand=by_hand)
+        return self._shared[key]
+
+    def run(self, way: Way = Way(), change: tuple = ()):
+        """The first step worked the given way, with one mistake (``change``) made on top of it."""
+        if not way.answers and way.digits is None and not change:
+            return self.exact
+        key = (way.key, change)
         if self.large:  # too big to work again and again: only the exact run is compared
             return self.exact
         if key not in self._charged:
@@ -125,11 +206,28 @@ class Replays:
                 return self.exact
             self._seconds += self._seconds_each
             self._charged.add(key)
-        cache = self._cache if key[0] == "carried" else self._shared
+        cache = self._cache if way.answers else self._shared
         if key not in cache:
-            cache[key] = self.kind.replay(self.problem, lambda program: HandInterpreter(program, **how),
-                                          by_hand=by_hand, rewrite=rewrite)
+            cache[key] = self._replay(way, change)
         return cache[key]
+
+    def _replay(self, way: Way, change: tuple):
+        how = self._change(change) if change else {}
+        problem = how.pop("problem", self.problem)
+        rewrite = how.pop("rewrite", None)
+        by_hand = way.digits is not None or "rules" in how
+        program = self._program(by_hand) if problem is self.problem and rewrite is None else None
+        values, grads = dict(how.pop("values", {})), dict(how.pop("grads", {}))
+        for answer in way.answers:
+            address = answer.address
+            label, entry = self.kind.slot(address, self.problem)
+            edits = grads if address.kind in GRADIENTS else values
+            rows = address.kind in ("pre", "act", "grad_act", "delta")
+            edits[label] = _then(edits.get(label), _put(answer, self.problem, entry, rows))
+
+        def interpreter(recorded):
+            return HandInterpreter(recorded, Rounding.of(recorded.tape, way.digits), values=values, grads=grads, **how)
+        return self.kind.replay(problem, interpreter, by_hand=by_hand, rewrite=rewrite, program=program)
 
     def spend_candidate(self) -> bool:
         """Count one mistake's value compared with an answer; False once the file's allowance is spent."""
@@ -139,37 +237,96 @@ class Replays:
             return False
         return True
 
-    def rounded(self, digits: int | None):
-        """Every intermediate rounded to ``digits`` decimals, loss taken the long way (as by hand)."""
-        if digits is None:
-            return self.exact
-        return self._run(("round", digits), by_hand=True, digits=digits)
+    def rounded(self, digits: Digits):
+        """Every intermediate rounded (as by hand), the loss taken the long way."""
+        return self.run(Way((), digits))
 
-    def derivative_at(self, argument: str, digits: int | None = None):
-        """Activation derivatives evaluated at the activation ('act') or with z as the output ('pre')."""
+    def carried(self, answers: list[Answer], digits: Digits = None):
+        """The problem worked on from the student's own written values (and rounded, with ``digits``)."""
+        return self.run(Way(tuple(answers), digits))
+
+    # -- the changes: one mistake in one place ------------------------------------------------------------
+
+    def _change(self, change: tuple) -> dict:
+        """What the interpreter does differently for one mistake (see the methods that name them)."""
+        what, *where = change
+        return getattr(self, "_" + what.replace(" ", "_"))(*where)
+
+    def _derivative(self, form: str, layer: int | None) -> dict:
+        """Activation derivatives of one layer (or every layer, ``layer`` None) worked the wrong way:
+        ``dropped`` (g' left out), ``activation`` (g(z) used for g'(z)), ``at_act`` (g' taken at a),
+        ``in_a_at_z`` (a formula in a, such as a(1 - a), fed z)."""
+        pre = None if layer is None else self._program(True).tape.slots[("pre", layer)]
+
         def rule(step: Step, index: int):
             op = step.op
-            if op.name not in ACTIVATIONS or op.name == "identity":
+            if op.name not in ACTIVATIONS or op.name == "identity" or (pre is not None and step.inputs[0] != pre):
                 return None
             original = op.vjp(index)
-            if argument == "act":
+            if form == "dropped":
+                return lambda g, out, z, **kw: g
+            if form == "activation":
+                return lambda g, out, z, **kw: g * out
+            if form == "at_act":
                 return lambda g, out, z, **kw: original(g, op.forward(out, **kw), out, **kw)
             return lambda g, out, z, **kw: original(g, z, z, **kw)
-        return self._run(("derivative", argument, digits), by_hand=True, digits=digits, rules=rule)
+        return {"rules": rule}
 
-    def updated_weights(self, digits: int | None = None):
-        """Deltas sent back through the weights after their update."""
-        swapped = {("weights", layer.index): np.nan_to_num(layer.weights.updated) for layer in self.exact.layers}
-        return self._run(("updated", digits), digits=digits, backward_values=swapped)
+    def _stale(self, layer: int) -> dict:
+        """Deltas sent back through the weights of ``layer`` after their update."""
+        updated = np.nan_to_num(self.exact.layers[layer - 1].weights.updated)
+        return {"backward_values": {("weights", layer): updated}}
 
-    def without_output(self, unit: int, digits: int | None = None):
-        """Backward pass with the path through output ``unit`` left out."""
+    def _path(self, layer: int, unit: int) -> dict:
+        """The backward pass with the path through one unit of ``layer`` left out of the sums below it."""
         def drop(grad):
             kept = np.array(grad, dtype=float, copy=True)
             kept[:, unit] = 0.0
             return kept
-        last = len(self.problem.network.layers)
-        return self._run(("without", unit, digits), digits=digits, grads={("pre", last): drop})
+        return {"grads": {("pre", layer): drop}}
+
+    def _linear(self, layer: int) -> dict:
+        """Layer ``layer`` worked without its activation (a = z), forward and backward."""
+        network = self.problem.network
+        layers = list(network.layers)
+        identity = type(layers[layer - 1].activations[0])("identity", ())
+        layers[layer - 1] = layers[layer - 1]._replace(activations=(identity,))
+        return {"problem": self.problem._replace(network=network._replace(layers=tuple(layers)))}
+
+    def _input_pre(self, layer: int) -> dict:
+        """Weight gradients of ``layer`` taken with the previous layer's z instead of its a."""
+        previous = self.exact.layers[layer - 2]
+        return {"backward_values": {("act", layer - 1): previous.pre}}
+
+    def _term(self, layer: int, position: tuple[int, int]) -> dict:
+        """One weighted term of one unit's sum left out, forward and backward."""
+        def drop(values):
+            values = np.array(values, dtype=float, copy=True)
+            values[position] = 0.0
+            return values
+        return {"values": {("weights", layer): drop}}
+
+    def _graph_term(self, name: str, position: int) -> dict:
+        """One term of one node's sum left out."""
+        def rewrite(node_name, expr):
+            if node_name != name:
+                return expr
+            kept = [(t, sign) for i, (t, sign) in enumerate(_terms(expr)) if i != position]
+            result = kept[0][0] if kept[0][1] > 0 else Expr("op", "neg", [kept[0][0]])
+            for term, sign in kept[1:]:
+                result = Expr("op", "add" if sign > 0 else "sub", [result, term])
+            return result
+        return {"rewrite": rewrite}
+
+    def _edge(self, out: int, index: int) -> dict:
+        """The gradient along one edge of the graph, (step's output slot, input), dropped."""
+        def dropped(step: Step, i: int):
+            if step.out == out and i == index:
+                return lambda g, result, *values, **attrs: np.zeros(np.shape(values[index]))
+            return None
+        return {"rules": dropped}
+
+    # -- where the changes can be made ----------------------------------------------------------------------
 
     def terms(self) -> list[tuple[int, tuple[int, int], str]]:
         """Every weighted term of every unit's sum in a layered network: (layer, entry, description)."""
@@ -190,14 +347,6 @@ class Replays:
                     return found
         return found
 
-    def without_term(self, layer: int, position: tuple[int, int], digits: int | None = None):
-        """A layered network worked with one weighted term of one unit's sum left out, both ways."""
-        def drop(values):
-            values = np.array(values, dtype=float, copy=True)
-            values[position] = 0.0
-            return values
-        return self._run(("term", layer, position, digits), digits=digits, values={("weights", layer): drop})
-
     def graph_terms(self) -> list[tuple[str, int, str]]:
         """Every term of every named node that is a sum: (node, term position, description)."""
         found = []
@@ -210,23 +359,11 @@ class Replays:
                 return found[:MAX_TERMS]
         return found
 
-    def without_graph_term(self, name: str, position: int):
-        """A computation graph worked with one term of one node's sum left out."""
-        def rewrite(node_name, expr):
-            if node_name != name:
-                return expr
-            kept = [(t, sign) for i, (t, sign) in enumerate(_terms(expr)) if i != position]
-            result = kept[0][0] if kept[0][1] > 0 else Expr("op", "neg", [kept[0][0]])
-            for term, sign in kept[1:]:
-                result = Expr("op", "add" if sign > 0 else "sub", [result, term])
-            return result
-        return self._run(("graph-term", name, position), rewrite=rewrite)
-
     def shared_edges(self) -> list[tuple[tuple[int, int], str]]:
         """Edges of a computation graph along which a value used more than once gets its gradient,
         as ((step's output slot, input), description), in the order the backward pass meets them."""
         if "edges" not in self._shared:
-            tape = self.kind.compile(self.problem).tape
+            tape = self._program(False).tape
             root = tape.slots[("objective",)]
             edges = [(tape.steps[k], i) for k in reversed(tape.needed(root))
                      for i, slot in enumerate(tape.steps[k].inputs) if tape.trainable[slot]]
@@ -241,30 +378,6 @@ class Replays:
                 for step, i in edges if uses[step.inputs[i]] > 1][:MAX_EDGES]
         return self._shared["edges"]
 
-    def without_edge(self, edge: tuple[int, int]):
-        """The computation graph worked with the gradient along one edge, (step, input), dropped."""
-        out, index = edge
-
-        def dropped(step: Step, i: int):
-            if step.out == out and i == index:
-                return lambda g, result, *values, **attrs: np.zeros(np.shape(values[index]))
-            return None
-        return self._run(("edge", edge), rules=dropped)
-
-    def carried(self, answers: list[Answer], digits: int | None = None):
-        """The problem worked on from the student's own written values (and rounded, with ``digits``)."""
-        key = ("carried", tuple(id(a) for a in answers), digits)
-        if key in self._cache or self.large:
-            return self._run(key)
-        values, grads = {}, {}
-        for answer in answers:
-            address = answer.address
-            label, entry = self.kind.slot(address, self.problem)
-            edits = grads if address.kind in GRADIENTS else values
-            rows = address.kind in ("pre", "act", "grad_act", "delta")
-            edits[label] = _chain(edits.get(label), _put(answer, self.problem, entry, rows))
-        return self._run(key, digits=digits, values=values, grads=grads)
-
 
 def _terms(expr: Expr, sign: int = 1) -> list[tuple[Expr, int]]:
     """The terms of a formula's top-level sum, each with its sign."""
@@ -274,7 +387,7 @@ def _terms(expr: Expr, sign: int = 1) -> list[tuple[Expr, int]]:
     return [(expr, sign)]
 
 
-def _chain(first: Edit | None, then: Edit) -> Edit:
+def _then(first: Edit | None, then: Edit) -> Edit:
     return then if first is None else (lambda values: then(first(values)))
 
 

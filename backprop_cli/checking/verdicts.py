@@ -15,7 +15,7 @@ from ..engine.record import Fresh, Record
 from ..read.answers import Answer, Unreadable
 from ..solving.kinds import lookup, solve
 from . import mistakes
-from .replays import Replays, can_carry
+from .replays import GRADIENTS, Replays, Way, can_carry, kept_decimals
 
 PASSING = ("correct", "drift")
 MAX_SOURCES = 8  # earlier wrong answers an error may have been carried from, the latest ones
@@ -28,6 +28,7 @@ class Verdict(Record):
     exact: np.ndarray
     status: str  # correct | drift | follows | wrong
     reason: str = ""  # the diagnosis, or what the answer follows from, or the rounding used
+    mistake: str = ""  # the name of the mistake the reason names (``mistakes.MISTAKES``), "" if none
     hand: np.ndarray | None = None  # the hand-rounded (drift) or carried-forward (follows) value
 
     @property
@@ -74,6 +75,7 @@ def check(problem, rounding: int | None = None, result=None, replays: dict | Non
     replays = Replays(problem, result, replays)
     if rounding is None and problem.check is not None:
         rounding = problem.check.rounding
+    kept = kept_decimals(problem.expected)
     verdicts: dict[int, Verdict] = {}
     earlier: list[Verdict] = []  # verdicts of a stage before the current one that can be carried
     for _, group in itertools.groupby(sorted(problem.expected, key=lambda a: a.address.stage),
@@ -84,47 +86,71 @@ def check(problem, rounding: int | None = None, result=None, replays: dict | Non
             if answer.matches(exact):
                 verdicts[id(answer)] = Verdict(answer, exact, "correct")
             else:
-                verdicts[id(answer)] = _judge(answer, exact, earlier, replays, rounding)
-        earlier += [verdicts[id(a)] for a in group if can_carry(a.address)]
+                verdicts[id(answer)] = _judge(answer, exact, earlier, replays, _roundings(answer, problem, rounding, kept))
+        earlier += [verdicts[id(a)] for a in group if can_carry(a.address) and _in_shape(a)]
     report.verdicts = [verdicts[id(a)] for a in problem.expected]
     return report
 
 
-def _judge(answer: Answer, exact: np.ndarray, earlier: list[Verdict], replays: Replays,
-           rounding: int | None) -> Verdict:
+def _in_shape(answer: Answer) -> bool:
+    """Whether the answer was written in the shape of its quantity (so it can be carried forward)."""
+    address = answer.address
+    return address.index is not None or answer.written.size == int(np.prod(address.shape, dtype=int))
+
+
+def _judge(answer: Answer, exact: np.ndarray, earlier: list[Verdict], replays: Replays, roundings: list) -> Verdict:
     """Rounding drift, then an error carried forward, then the usual mistake that explains it."""
-    passing = [v.answer for v in earlier if v.passed]
-    wrong = [v.answer for v in earlier if not v.passed]
-    digits = _rounding_candidates(answer, replays.problem, rounding)
-    for places in digits:
-        value = lookup(answer.address, replays.rounded(places))
-        if answer.matches(value):
-            return Verdict(answer, exact, "drift", f"right when every step is rounded to {places} decimals", value)
+    passing = tuple(v.answer for v in earlier if v.passed)
+    wrong = tuple(v.answer for v in earlier if not v.passed)
+    drift = [Way((), digits) for digits in roundings]
     if passing:
-        for places in [None, *digits]:
-            value = lookup(answer.address, replays.carried(passing, places))
-            if answer.matches(value):
-                how = "" if places is None else f", every step rounded to {places} decimals"
-                return Verdict(answer, exact, "drift", f"right from the rounded values written before it{how}",
-                               value)
-    for sources in [[w] for w in wrong[-MAX_SOURCES:]] + ([wrong] if len(wrong) > 1 else []):
-        value = lookup(answer.address, replays.carried(passing + sources))
+        drift += [Way(passing, digits) for digits in [None, *roundings]]
+    beyond = None  # drift that the answer's explicit tolerance does not allow
+    for way in drift:
+        value = lookup(answer.address, replays.run(way))
+        if answer.matches(value):
+            if answer.tolerance.is_set:
+                beyond = _drift_words(way)
+                break
+            return Verdict(answer, exact, "drift", _drift_words(way), value)
+    for sources in [[w] for w in wrong[-MAX_SOURCES:]] + ([list(wrong)] if len(wrong) > 1 else []):
+        value = lookup(answer.address, replays.run(Way(passing + tuple(sources))))
         if answer.matches(value):
             names = ", ".join(w.address.text for w in sources)
             return Verdict(answer, exact, "follows",
                            f"follows from your value{'s' if len(sources) > 1 else ''} of {names}", value)
-    carried = replays.carried(passing + wrong) if wrong else None
-    acceptable = [replays.rounded(places) for places in digits]
-    if passing:
-        acceptable += [replays.carried(passing, places) for places in [None, *digits]]
-    reason = mistakes.diagnose(answer, replays, digits, carried, acceptable) or "no usual mistake explains it"
-    if replays.exhausted and reason.startswith(("no usual", "most likely")):
+    if beyond:
+        return Verdict(answer, exact, "wrong", f"{beyond}, but further from the correct value than the tolerance "
+                                               "allows", mistake="rounding")
+    mine = passing + wrong
+    ways = [Way(mine), Way(), Way(mine, roundings[0])] if mine else [Way(), Way((), roundings[0])]
+    # Ways are tried in order: the student's own values first, then the exact run, then rounded as they round.
+    written = frozenset(_slot(a, replays) for a in mine if a.address.index is None)
+    acceptable = [replays.run(way) for way in drift]
+    finding = mistakes.diagnose(answer, replays, list(dict.fromkeys(ways)), written, acceptable)
+    reason = finding.reason
+    if replays.exhausted and not finding.mistake:
         reason += " (not every usual mistake was tried: the file asks for more diagnoses than fit the time allowed)"
-    return Verdict(answer, exact, "wrong", reason)
+    return Verdict(answer, exact, "wrong", reason, mistake=finding.mistake)
 
 
-def _written_decimals(answer: Answer) -> np.ndarray:
-    return np.atleast_1d(answer.decimals)[~np.isnan(np.atleast_1d(answer.written))]
+def _slot(answer: Answer, replays: Replays) -> tuple:
+    label, _ = replays.kind.slot(answer.address, replays.problem)
+    return label, answer.address.kind in GRADIENTS
+
+
+def _drift_words(way: Way) -> str:
+    if way.answers:
+        how = "" if way.digits is None else ", " + _rounded_words(way.digits)
+        return f"right from the rounded values written before it{how}"
+    return "right when " + _rounded_words(way.digits)
+
+
+def _rounded_words(digits) -> str:
+    if isinstance(digits, int):
+        return f"every step is rounded to {digits} decimals"
+    return "each quantity is rounded to the decimals written for it (" + \
+        ", ".join(f"{kind} {places}" for kind, places in digits) + ")"
 
 
 def _fewest_decimals(problem) -> int:
@@ -136,12 +162,20 @@ def _fewest_decimals(problem) -> int:
     return cached
 
 
-def _rounding_candidates(answer: Answer, problem, rounding: int | None) -> list[int]:
-    """Decimals a sheet may have rounded every step to: the file's setting, else from the fewest
-    decimals written anywhere in the file to the most written in this answer."""
+def _written_decimals(answer: Answer) -> np.ndarray:
+    return np.atleast_1d(answer.decimals)[~np.isnan(np.atleast_1d(answer.written))]
+
+
+def _roundings(answer: Answer, problem, rounding: int | None, kept: tuple) -> list:
+    """The ways a sheet may have rounded: the file's setting; else each kind of quantity to the decimals
+    written for it, then every step to one number of decimals, from the fewest written anywhere in the
+    file to the most written in this answer."""
     if rounding is not None:
         return [rounding]
     low = _fewest_decimals(problem)
     mine = _written_decimals(answer)
     high = max(low, min(int(mine.max()) if mine.size else low, 8))
-    return list(range(low, high + 1))
+    uniform = list(range(low, high + 1))
+    if len({places for _, places in kept}) > 1:  # different decimals for different quantities: tried first
+        return [kept, *uniform]
+    return uniform

@@ -32,10 +32,13 @@ def solve(kind, problem):
 
 
 @np.errstate(all="ignore")
-def replay(kind, problem, interpreter: Callable[[object], Interpreter], by_hand: bool = False, rewrite=None):
+def replay(kind, problem, interpreter: Callable[[object], Interpreter], by_hand: bool = False, rewrite=None,
+           program=None):
     """The first step worked by another interpreter of the recorded problem (``by_hand``: the loss
-    taken the long way, as on a sheet; ``rewrite``: formulas of a graph changed)."""
-    program = kind.record(problem, by_hand=by_hand, rewrite=rewrite)
+    taken the long way, as on a sheet; ``rewrite``: formulas of a graph changed; ``program``: the
+    problem recorded already that way)."""
+    if program is None:
+        program = kind.record(problem, by_hand=by_hand, rewrite=rewrite)
     worker = interpreter(program)
     values, grads = worker.run(program.objective)
     updated = kind.update(problem, kind.initial(problem), program, grads, worker)
