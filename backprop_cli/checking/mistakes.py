@@ -126,7 +126,10 @@ def diagnose(answer: Answer, replays: Replays, ways: list[Way], written: frozens
 def _note(case: Case) -> str:
     """How the student worked, said after a reason only where it changes this answer's value."""
     value, exact = case.value, lookup(case.answer.address, case.replays.exact)
-    if value.shape == exact.shape and np.all(np.nan_to_num(np.abs(value - exact)) <= case.answer.limits(exact)):
+    if value.shape != exact.shape:
+        return case.way.words()
+    limits = case.answer.limits(exact) if case.answer.written.shape == exact.shape else 1e-9 * np.abs(exact)
+    if np.all(np.nan_to_num(np.abs(value - exact)) <= limits):
         return ""
     return case.way.words()
 
