@@ -180,13 +180,13 @@ class Replays:
             self._seconds_each = 0.0
         else:
             if "seconds each" not in self._shared:
-                self._shared["seconds each"] = cost.tape_seconds(self._program(False).tape, 2)
+                self._shared["seconds each"] = cost.tape_seconds(self.program(False).tape, 2)
             self._seconds_each = self._shared["seconds each"]
         self._charged: set = set()
         self._seconds = 0.0
         self._candidates = 0
 
-    def _program(self, by_hand: bool):
+    def program(self, by_hand: bool = False):
         """The problem recorded once (``by_hand``: the loss taken from the output activation)."""
         key = ("program", by_hand)
         if key not in self._shared:
@@ -212,11 +212,11 @@ class Replays:
         return cache[key]
 
     def _replay(self, way: Way, change: tuple):
-        how = self._change(change) if change else {}
+        how = self._change(way, change) if change else {}
         problem = how.pop("problem", self.problem)
         rewrite = how.pop("rewrite", None)
         by_hand = way.digits is not None or "rules" in how
-        program = self._program(by_hand) if problem is self.problem and rewrite is None else None
+        program = self.program(by_hand) if problem is self.problem and rewrite is None else None
         values, grads = dict(how.pop("values", {})), dict(how.pop("grads", {}))
         for answer in way.answers:
             address = answer.address
@@ -247,16 +247,18 @@ class Replays:
 
     # -- the changes: one mistake in one place ------------------------------------------------------------
 
-    def _change(self, change: tuple) -> dict:
+    def _change(self, way: Way, change: tuple) -> dict:
         """What the interpreter does differently for one mistake (see the methods that name them)."""
         what, *where = change
+        if what == "stale":
+            return self._stale(way, *where)
         return getattr(self, "_" + what.replace(" ", "_"))(*where)
 
     def _derivative(self, form: str, layer: int | None) -> dict:
         """Activation derivatives of one layer (or every layer, ``layer`` None) worked the wrong way:
         ``dropped`` (g' left out), ``activation`` (g(z) used for g'(z)), ``at_act`` (g' taken at a),
         ``in_a_at_z`` (a formula in a, such as a(1 - a), fed z)."""
-        pre = None if layer is None else self._program(True).tape.slots[("pre", layer)]
+        pre = None if layer is None else self.program(True).tape.slots[("pre", layer)]
 
         def rule(step: Step, index: int):
             op = step.op
@@ -272,9 +274,9 @@ class Replays:
             return lambda g, out, z, **kw: original(g, z, z, **kw)
         return {"rules": rule}
 
-    def _stale(self, layer: int) -> dict:
-        """Deltas sent back through the weights of ``layer`` after their update."""
-        updated = np.nan_to_num(self.exact.layers[layer - 1].weights.updated)
+    def _stale(self, way: Way, layer: int) -> dict:
+        """Deltas sent back through the weights of ``layer`` after their update (as updated that way)."""
+        updated = np.nan_to_num(self.run(way).layers[layer - 1].weights.updated)
         return {"backward_values": {("weights", layer): updated}}
 
     def _path(self, layer: int, unit: int) -> dict:
@@ -363,7 +365,7 @@ class Replays:
         """Edges of a computation graph along which a value used more than once gets its gradient,
         as ((step's output slot, input), description), in the order the backward pass meets them."""
         if "edges" not in self._shared:
-            tape = self._program(False).tape
+            tape = self.program(False).tape
             root = tape.slots[("objective",)]
             edges = [(tape.steps[k], i) for k in reversed(tape.needed(root))
                      for i, slot in enumerate(tape.steps[k].inputs) if tape.trainable[slot]]

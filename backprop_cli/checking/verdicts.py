@@ -15,10 +15,10 @@ from ..engine.record import Fresh, Record
 from ..read.answers import Answer, Unreadable
 from ..solving.kinds import lookup, solve
 from . import mistakes
+from .influence import Influence
 from .replays import GRADIENTS, Replays, Way, can_carry, kept_decimals
 
 PASSING = ("correct", "drift")
-MAX_SOURCES = 8  # earlier wrong answers an error may have been carried from, the latest ones
 
 
 class Verdict(Record):
@@ -76,6 +76,7 @@ def check(problem, rounding: int | None = None, result=None, replays: dict | Non
     if rounding is None and problem.check is not None:
         rounding = problem.check.rounding
     kept = kept_decimals(problem.expected)
+    influence = Influence(replays.program(), replays.kind, problem)
     verdicts: dict[int, Verdict] = {}
     earlier: list[Verdict] = []  # verdicts of a stage before the current one that can be carried
     for _, group in itertools.groupby(sorted(problem.expected, key=lambda a: a.address.stage),
@@ -86,7 +87,8 @@ def check(problem, rounding: int | None = None, result=None, replays: dict | Non
             if answer.matches(exact):
                 verdicts[id(answer)] = Verdict(answer, exact, "correct")
             else:
-                verdicts[id(answer)] = _judge(answer, exact, earlier, replays, _roundings(answer, problem, rounding, kept))
+                verdicts[id(answer)] = _judge(answer, exact, earlier, replays,
+                                               _roundings(answer, problem, rounding, kept), influence)
         earlier += [verdicts[id(a)] for a in group if can_carry(a.address) and _in_shape(a)]
     report.verdicts = [verdicts[id(a)] for a in problem.expected]
     return report
@@ -98,34 +100,35 @@ def _in_shape(answer: Answer) -> bool:
     return address.index is not None or answer.written.size == int(np.prod(address.shape, dtype=int))
 
 
-def _judge(answer: Answer, exact: np.ndarray, earlier: list[Verdict], replays: Replays, roundings: list) -> Verdict:
+def _judge(answer: Answer, exact: np.ndarray, earlier: list[Verdict], replays: Replays, roundings: list,
+           influence: Influence) -> Verdict:
     """Rounding drift, then an error carried forward, then the usual mistake that explains it."""
-    passing = tuple(v.answer for v in earlier if v.passed)
-    wrong = tuple(v.answer for v in earlier if not v.passed)
+    passed = {id(v.answer): v.passed for v in earlier}
+    sources = tuple(influence.sources(answer, [v.answer for v in earlier]))  # what it is computed from
+    wrong = [a for a in sources if not passed[id(a)]]
+    # The right values it is computed from, looking through wrong ones (a value copied wrong may have
+    # been used right).
+    passing = tuple(influence.sources(answer, [v.answer for v in earlier if v.passed]))
     drift = [Way((), digits) for digits in roundings]
     if passing:
         drift += [Way(passing, digits) for digits in [None, *roundings]]
-    beyond = None  # drift that the answer's explicit tolerance does not allow
     for way in drift:
         value = lookup(answer.address, replays.run(way))
         if answer.matches(value):
-            if answer.tolerance.is_set:
-                beyond = _drift_words(way)
-                break
+            if answer.tolerance.is_set:  # the file's tolerance is a bound on every answer
+                return Verdict(answer, exact, "wrong", f"{_drift_words(way)}, but further from the correct value "
+                                                       "than the tolerance allows", mistake="rounding")
             return Verdict(answer, exact, "drift", _drift_words(way), value)
-    for sources in [[w] for w in wrong[-MAX_SOURCES:]] + ([list(wrong)] if len(wrong) > 1 else []):
-        value = lookup(answer.address, replays.run(Way(passing + tuple(sources))))
-        if answer.matches(value):
-            names = ", ".join(w.address.text for w in sources)
-            return Verdict(answer, exact, "follows",
-                           f"follows from your value{'s' if len(sources) > 1 else ''} of {names}", value)
-    if beyond:
-        return Verdict(answer, exact, "wrong", f"{beyond}, but further from the correct value than the tolerance "
-                                               "allows", mistake="rounding")
-    mine = passing + wrong
-    ways = [Way(mine), Way(), Way(mine, roundings[0])] if mine else [Way(), Way((), roundings[0])]
-    # Ways are tried in order: the student's own values first, then the exact run, then rounded as they round.
-    written = frozenset(_slot(a, replays) for a in mine if a.address.index is None)
+    if wrong:
+        for digits in (None, roundings[0]):
+            value = lookup(answer.address, replays.run(Way(sources, digits)))
+            if answer.matches(value):
+                names = ", ".join(w.address.text for w in wrong)
+                return Verdict(answer, exact, "follows",
+                               f"follows from your value{'s' if len(wrong) > 1 else ''} of {names}", value)
+    # The student's own values first, then the exact run, then rounded as the student rounds.
+    ways = [Way(sources), Way(), Way(sources, roundings[0])] if sources else [Way(), Way((), roundings[0])]
+    written = frozenset(_slot(v.answer, replays) for v in earlier if v.answer.address.index is None)
     acceptable = [replays.run(way) for way in drift]
     finding = mistakes.diagnose(answer, replays, list(dict.fromkeys(ways)), written, acceptable)
     reason = finding.reason
