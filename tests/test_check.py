@@ -261,7 +261,8 @@ def test_check_names_what_it_did_not_check_and_exits_2_on_unreadable_answers(tmp
     assert result.exit_code == 2
     assert f"{tmp_path / 'a.yaml'}:12:3: error: expected.z^(9): expected a layer from 1 to 2, found 9" \
         in result.stderr
-    assert "z^(9)   —        —        ✗ unreadable  expected a layer from 1 to 2, found 9" in result.stdout
+    assert "z^(9)   1        —        —    ✗ unreadable\n" in result.stdout
+    assert "\n  z^(9)  expected a layer from 1 to 2, found 9\n" in result.stdout
     assert f"files not checked\n{tmp_path / 'b.yaml'}: skipped (no expected: section)\n" \
         f"{tmp_path / 'c.yaml'}: invalid (see the errors above)\n" in result.stdout
     assert result.stdout.endswith("0 passed, 2 failed (1 unreadable), 1 skipped, 1 invalid\n")

@@ -144,7 +144,37 @@ def test_transposed_non_square_gradient():
     problem = loads(NET.replace("inputs: 2", "inputs: 3").replace("[[0.15, 0.20], [0.25, 0.30]]",
                                                                    "[[0.15, 0.20, 0.1], [0.25, 0.30, 0.2]]")
                     .replace("input: [0.05, 0.10]", "input: [0.05, 0.10, 0.2]") + f"expected:\n  dL/dw^(1): {text}\n")
-    if problem.unreadable:
-        pytest.skip("a transposed shape is not read yet")
+    assert not problem.unreadable
     (verdict,) = check(problem).verdicts
     assert (verdict.status, verdict.mistake) == ("wrong", "transposed"), verdict.reason
+
+
+def test_a_derivative_mistake_at_one_activation_of_a_graph():
+    """f = sigmoid(w x + b) with a squared error: the gradient in w worked without σ', by hand."""
+    x, w, b, t = 1.5, 0.8, -0.2, 1.0
+    a = sigmoid(w * x + b)
+    without = (a - t) * x  # dL/dw with σ'(z) left out
+    graph = f"""
+graph:
+  inputs: {{x: {x}}}
+  params: {{w: {w}, b: {b}}}
+  nodes:
+    z: w * x + b
+    f: sigmoid(z)
+  output: f
+target: {t}
+loss: {{kind: squared_error, factor: 1/2}}
+expected:
+  dL/dw: {without:.6f}
+"""
+    (verdict,) = check(loads(graph)).verdicts
+    assert (verdict.status, verdict.mistake) == ("wrong", "derivative dropped"), verdict.reason
+    assert "at node f" in verdict.reason
+
+
+def test_drift_and_follows_carry_the_value_they_were_compared_with():
+    hand = by_hand({"pre": 2, "act": 2, "grad_act": 2, "delta": 2, "weights_grad": 2})
+    found = verdicts({"a^(2)": written(hand["a^(2)"], 4), "z^(1)_1": "0.40", "a^(1)_1": written(sigmoid(0.40), 4)})
+    drift, follows = found["a^(2)"], found["a^(1)_1"]
+    assert drift.status == "drift" and np.allclose(drift.hand, hand["a^(2)"]) and drift.mistake == ""
+    assert follows.status == "follows" and np.isclose(follows.hand, sigmoid(0.40)) and follows.mistake == ""

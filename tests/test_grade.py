@@ -213,7 +213,8 @@ def test_json_document(classroom):
     assert cy["answers"][1] == {"answer": "out^(1)_1", "verdict": "follows", "points": 0.5, "max_points": 1.0,
                                 "written": float(written(1 / (1 + np.exp(-CY_SLIP)))),
                                 "correct": RIGHT["out^(1)_1"], "reason": "follows from your value of net^(1)_1",
-                                "line": 4}
+                                "mistake": None, "line": 4}
+    assert cy["answers"][0]["mistake"] == "digit slip"  # 0.3875 for 0.3775
 
 
 def test_one_results_json_for_one_submission(classroom):

@@ -74,6 +74,8 @@ class Graded(Record):
     line: int = 0
     column: int = 0
     shown: str = ""  # an unreadable value, as written
+    answer: object = None  # the Answer judged, for its text and tolerance
+    mistake: str = ""  # the name of the mistake the reason names
 
 
 class SheetGrade(Record):
@@ -218,4 +220,4 @@ def _graded(question: Question, answer, verdicts: dict, key: Key) -> Graded:
     verdict = verdicts[id(answer)]
     points = question.points * key.policy.fraction(verdict.status)
     return Graded(question, verdict.status, points, verdict.reason, answer.written, verdict.exact, answer.line,
-                  answer.column)
+                  answer.column, answer=answer, mistake=verdict.mistake)

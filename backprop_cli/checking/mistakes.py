@@ -17,6 +17,7 @@ import numpy as np
 
 from ..read.answers import Answer
 from ..solving.kinds import lookup
+from ..engine.ops import ACTIVATIONS
 from .replays import GRADIENTS, LAYERED, UPDATED, Replays, Way
 
 MAX_MIXUPS = 1_000  # elements of an array tried as the one a student confused an entry with
@@ -119,7 +120,7 @@ def diagnose(answer: Answer, replays: Replays, ways: list[Way], written: frozens
     elif near:
         words += " (an arithmetic slip?)"
     if nearest is not None and nearest[0] <= CLOSEST:
-        words += f"; closest: {nearest[1]}, {nearest[0]:.0%} away"
+        words += f"; closest: {nearest[1]}, {100 * nearest[0]:.2g}% away"
     return Finding("", words)
 
 
@@ -389,6 +390,9 @@ def _derivative(name: str):
     form, words, applies = DERIVATIVES[name]
 
     def candidates(case: Case):
+        if case.replays.problem.kind == "graph":
+            yield from _graph_derivatives(case, form, words, applies)
+            return
         layers = case.replays.problem.network.layers
         reached = []
         for layer in _layers_reaching(case):
@@ -401,6 +405,19 @@ def _derivative(name: str):
         if len(reached) > 1:
             yield f"{words}, in every layer", case.with_change(("derivative", form, None))
     return candidates
+
+
+def _graph_derivatives(case: Case, form: str, words: str, applies: set | None):
+    """The derivative mistake made at one activation of a computation graph."""
+    tape = case.replays.program().tape
+    for step in tape.steps:
+        name = step.op.name
+        if name not in ACTIVATIONS or name == "identity" or (applies is not None and name not in applies) \
+                or not tape.trainable[step.out]:
+            continue
+        label = tape.labels.get(step.out)
+        where = f"node {label[1]}" if label and label[0] == "node" else f"a {name}"
+        yield f"{words}, at {where}", case.with_change(("derivative", form, ("slot", step.out)))
 
 
 def _after(case: Case) -> range:
@@ -502,6 +519,7 @@ LAYERED_ONLY = frozenset({"layered"})
 ANY = lambda kind: True  # noqa: E731
 _GRADIENT_LIKE = set(LAYERED) | set(UPDATED)
 _LOSS_SCALED = set(GRADIENTS) | {"loss"}
+_DOWNSTREAM = set(BACKWARD) | {"node_grad", "input_grad"}  # what a derivative's mistake reaches
 
 # Most specific first: the first mistake that reproduces the written value is the one named.
 MISTAKES: tuple[Mistake, ...] = (
@@ -514,12 +532,10 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake("ascent", BOTH, lambda kind: kind.endswith("_updated"), _update),
     Mistake("quantity mix-up", LAYERED_ONLY, _MIXED.__contains__, _quantity_mix_up, True),
     Mistake("loss factor", BOTH, _LOSS_SCALED.__contains__, _loss_factors),
-    Mistake("derivative dropped", LAYERED_ONLY, set(BACKWARD).__contains__, _derivative("derivative dropped")),
-    Mistake("activation for derivative", LAYERED_ONLY, set(BACKWARD).__contains__,
-            _derivative("activation for derivative")),
-    Mistake("derivative at activation", LAYERED_ONLY, set(BACKWARD).__contains__,
-            _derivative("derivative at activation")),
-    Mistake("derivative in a at z", LAYERED_ONLY, set(BACKWARD).__contains__, _derivative("derivative in a at z")),
+    Mistake("derivative dropped", BOTH, _DOWNSTREAM.__contains__, _derivative("derivative dropped")),
+    Mistake("activation for derivative", BOTH, _DOWNSTREAM.__contains__, _derivative("activation for derivative")),
+    Mistake("derivative at activation", BOTH, _DOWNSTREAM.__contains__, _derivative("derivative at activation")),
+    Mistake("derivative in a at z", BOTH, _DOWNSTREAM.__contains__, _derivative("derivative in a at z")),
     Mistake("stale weights", LAYERED_ONLY, _GRADIENT_LIKE.__contains__, _stale_weights),
     Mistake("output path left out", LAYERED_ONLY, _GRADIENT_LIKE.__contains__, _paths_left_out("output path left out")),
     Mistake("path left out", LAYERED_ONLY, _GRADIENT_LIKE.__contains__, _paths_left_out("path left out")),

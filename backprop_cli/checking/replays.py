@@ -254,15 +254,22 @@ class Replays:
             return self._stale(way, *where)
         return getattr(self, "_" + what.replace(" ", "_"))(*where)
 
-    def _derivative(self, form: str, layer: int | None) -> dict:
-        """Activation derivatives of one layer (or every layer, ``layer`` None) worked the wrong way:
+    def _derivative(self, form: str, site: int | tuple | None) -> dict:
+        """Activation derivatives worked the wrong way in one layer (``site`` its number), at one
+        activation of a graph (``("slot", s)``, the slot of its result), or everywhere (None):
         ``dropped`` (g' left out), ``activation`` (g(z) used for g'(z)), ``at_act`` (g' taken at a),
         ``in_a_at_z`` (a formula in a, such as a(1 - a), fed z)."""
-        pre = None if layer is None else self.program(True).tape.slots[("pre", layer)]
+        if isinstance(site, int):
+            pre = self.program(True).tape.slots[("pre", site)]
+            here = lambda step: step.inputs[0] == pre  # noqa: E731
+        elif site is not None:
+            here = lambda step: step.out == site[1]  # noqa: E731
+        else:
+            here = lambda step: True  # noqa: E731
 
         def rule(step: Step, index: int):
             op = step.op
-            if op.name not in ACTIVATIONS or op.name == "identity" or (pre is not None and step.inputs[0] != pre):
+            if op.name not in ACTIVATIONS or op.name == "identity" or not here(step):
                 return None
             original = op.vjp(index)
             if form == "dropped":

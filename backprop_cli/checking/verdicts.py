@@ -28,8 +28,8 @@ class Verdict(Record):
     exact: np.ndarray
     status: str  # correct | drift | follows | wrong
     reason: str = ""  # the diagnosis, or what the answer follows from, or the rounding used
-    mistake: str = ""  # the name of the mistake the reason names (``mistakes.MISTAKES``), "" if none
     hand: np.ndarray | None = None  # the hand-rounded (drift) or carried-forward (follows) value
+    mistake: str = ""  # the name of the mistake the reason names (``mistakes.MISTAKES``), "" if none
 
     @property
     def passed(self) -> bool:
@@ -116,9 +116,9 @@ def _judge(answer: Answer, exact: np.ndarray, earlier: list[Verdict], replays: R
         value = lookup(answer.address, replays.run(way))
         if answer.matches(value):
             if answer.tolerance.is_set:  # the file's tolerance is a bound on every answer
-                return Verdict(answer, exact, "wrong", f"{_drift_words(way)}, but further from the correct value "
+                return Verdict(answer, exact, "wrong", f"{_drift_words(way, replays.problem)}, but further from the correct value "
                                                        "than the tolerance allows", mistake="rounding")
-            return Verdict(answer, exact, "drift", _drift_words(way), value)
+            return Verdict(answer, exact, "drift", _drift_words(way, replays.problem), value)
     if wrong:
         for digits in (None, roundings[0]):
             value = lookup(answer.address, replays.run(Way(sources, digits)))
@@ -142,18 +142,30 @@ def _slot(answer: Answer, replays: Replays) -> tuple:
     return label, answer.address.kind in GRADIENTS
 
 
-def _drift_words(way: Way) -> str:
+def _drift_words(way: Way, problem) -> str:
     if way.answers:
-        how = "" if way.digits is None else ", " + _rounded_words(way.digits)
+        how = "" if way.digits is None else ", " + _rounded_words(way.digits, problem)
         return f"right from the rounded values written before it{how}"
-    return "right when " + _rounded_words(way.digits)
+    return "right when " + _rounded_words(way.digits, problem)
 
 
-def _rounded_words(digits) -> str:
+def _rounded_words(digits, problem) -> str:
     if isinstance(digits, int):
         return f"every step is rounded to {digits} decimals"
+    names = _symbols(problem)
     return "each quantity is rounded to the decimals written for it (" + \
-        ", ".join(f"{kind} {places}" for kind, places in digits) + ")"
+        ", ".join(f"{names.get(kind, kind)} {places}" for kind, places in digits) + ")"
+
+
+def _symbols(problem) -> dict[str, str]:
+    """How each kind of quantity is written in the problem's notation."""
+    n = problem.notation
+    if problem.kind == "graph":
+        return {"node": "values", "node_grad": "gradients", "input_grad": "gradients of the inputs",
+                "shared_grad": "gradients of the parameters", "shared_updated": "updated parameters", "loss": n.loss}
+    return {"pre": n.pre, "act": n.act, "grad_act": f"d{n.loss}/d{n.act}", "delta": f"d{n.loss}/d{n.pre}",
+            "weights_grad": f"d{n.loss}/d{n.weight}", "bias_grad": f"d{n.loss}/d{n.bias}", "loss": n.loss,
+            "weights_updated": f"{n.weight}'", "bias_updated": f"{n.bias}'"}
 
 
 def _fewest_decimals(problem) -> int:

@@ -125,7 +125,14 @@ def resolve_graph(text: str, problem: GraphProblem) -> Address:
         raise AddressError(f"expected a value, found '{text}' (only parameters are updated)")
     kind += "_grad" if loss else "_updated" if updated else ""
     position_index = _index(index, shape, kind, problem, text) if index else None
-    return Address(text, kind, position, position_index, name, shape)
+    return _trained(Address(text, kind, position, position_index, name, shape), problem)
+
+
+def _trained(address: Address, problem) -> Address:
+    """The address, refused when it names an updated value and nothing is updated."""
+    if address.kind.endswith("_updated") and not problem.training.learning_rate:
+        raise AddressError("updated values need a learning rate: the file has no train: section")
+    return address
 
 
 class _GraphNames:
@@ -141,6 +148,10 @@ class _GraphNames:
 
 def resolve_layered(text: str, problem: Problem) -> Address:
     """Resolve an address against a layered problem, or raise AddressError saying what was expected."""
+    return _trained(_layered(text, problem), problem)
+
+
+def _layered(text: str, problem: Problem) -> Address:
     text = _one_line(text)
     whole = _WHOLE.fullmatch(text)
     if whole and whole["body"] in problem.shared_index:  # names such as bias_hidden

@@ -40,7 +40,10 @@ class Tolerance(Record):
 
 
 class Answer(Record):
-    """One written answer: what it addresses, the value(s) written, and how close counts as right."""
+    """One written answer: what it addresses, the value(s) written, and how close counts as right.
+
+    ``written`` has the shape it was written in: the quantity's shape, or a matrix's transposed shape
+    (which ``matches`` nothing, so the checker can say it was transposed)."""
 
     address: addresses.Address
     written: np.ndarray  # NaN where null was written (no such entry)
@@ -48,6 +51,7 @@ class Answer(Record):
     tolerance: Tolerance
     line: int
     column: int
+    text: np.ndarray | None = None  # str per element, as written ('null' for null); None when not read
 
     def matches(self, value: np.ndarray) -> bool:
         """True when every written element is within its tolerance of ``value`` (null matches absent)."""
@@ -60,12 +64,34 @@ class Answer(Record):
         return bool(np.all(np.abs(self.written[present] - value[present]) <= self.limits(value)[present]))
 
     def limits(self, exact: np.ndarray) -> np.ndarray:
-        """How far from the exact value each written element may be and still count as right."""
+        """How far from the exact value each written element may be and still count as right (in the
+        exact value's shape, should the answer be written transposed)."""
+        t = self.tolerance
+        if t.abs is not None or t.rel is not None:
+            return self.nominal(exact)
+        return self.nominal(exact) * (1 + 1e-9) + 1e-12 * np.abs(exact)  # slack for the float error
+
+    def nominal(self, exact: np.ndarray) -> np.ndarray:
+        """Each element's tolerance as set or as written (half a unit of its last decimal)."""
         t = self.tolerance
         if t.abs is not None or t.rel is not None:
             return np.maximum(t.abs or 0.0, (t.rel or 0.0) * np.abs(exact))
         digits = self.decimals if t.decimals is None else np.full(self.decimals.shape, t.decimals)
-        return 0.5 * 10.0 ** (-digits.astype(float)) * (1 + 1e-9) + 1e-12 * np.abs(exact)
+        return 0.5 * 10.0 ** (-_as_shaped(digits, exact).astype(float))
+
+    def widest(self, exact: np.ndarray) -> float | None:
+        """The largest nominal tolerance over the numbers written (None when only null was written)."""
+        exact = np.asarray(exact, dtype=float)
+        present = ~np.isnan(_as_shaped(self.written, exact))
+        nominal = self.nominal(np.where(np.isnan(exact), 0.0, exact))
+        return float(nominal[present].max()) if present.any() else None
+
+
+def _as_shaped(written: np.ndarray, exact) -> np.ndarray:
+    """Per-element data of a written answer laid out like the exact value: transposed when the matrix
+    was written transposed (the one other shape read)."""
+    shape = np.shape(exact)
+    return written.T if written.ndim == 2 and shape != written.shape and shape == written.shape[::-1] else written
 
 
 class CheckSettings(Record):
@@ -133,7 +159,7 @@ def read_answer(text: str, node: Node, line: int, column: int, problem, resolve,
         where = resolve(text, problem)
     except addresses.AddressError as exc:
         f.diagnostics.append(Diagnostic(filename, line, column, node.path, str(exc), exc.hint))
-        return Unreadable(text, line, column, f.diagnostics)
+        return Unreadable(text, line, column, f.diagnostics, node.raw if isinstance(node.raw, str) else "")
     value_node, tolerance = node, Tolerance()
     if node.is_mapping:
         keys = f.keys(node, ("value", *TOLERANCE_KEYS), required=("value",)) or {}
@@ -143,11 +169,44 @@ def read_answer(text: str, node: Node, line: int, column: int, problem, resolve,
     if read is None or f.diagnostics:
         shown = value_node.raw if value_node is not None and isinstance(value_node.raw, str) else ""
         return Unreadable(text, line, column, f.diagnostics, shown)
-    return Answer(where, read[0], read[1], tolerance.merged(default), line, column)
+    written, decimals, texts = read
+    return Answer(where, written, decimals, tolerance.merged(default), line, column, texts)
 
 
-def _values(node: Node, shape: tuple[int, ...], f: Fields) -> tuple[np.ndarray, np.ndarray] | None:
-    """Written numbers of the expected shape, and the decimals each was written to."""
+def _values(node: Node, shape: tuple[int, ...], f: Fields) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Written numbers of the expected shape (or a matrix's transposed shape: read as written, for the
+    checker to judge), the decimals each was written to, and each one's text."""
+    written_in = shape
+    flat = _flattened(node, shape)
+    if flat is None and len(shape) == 2 and shape[0] != shape[1]:  # a matrix written transposed
+        written_in = shape[::-1]
+        flat = _flattened(node, written_in)
+    if flat is None:
+        want = "one number" if not shape else "×".join(map(str, shape)) + " values"
+        f.error(node, f"expected {want}, found {_found(node)}")
+        return None
+    values, decimals, texts = [], [], []
+    for item in flat:
+        if item.value is None:
+            values.append(math.nan)
+            decimals.append(0)
+            texts.append("null")
+            continue
+        number = f.number(item)
+        if number is None:
+            return None
+        text = item.raw if isinstance(item.raw, str) else str(item.value)
+        values.append(number)
+        decimals.append(written_decimals(text))
+        texts.append(text)
+    target = written_in if len(flat) == int(np.prod(shape)) else ()
+    return (np.array(values, dtype=float).reshape(target), np.array(decimals).reshape(target),
+            np.array(texts, dtype=str).reshape(target))
+
+
+def _flattened(node: Node, shape: tuple[int, ...]) -> list[Node] | None:
+    """The scalars of a value written in ``shape`` (a matrix of one row or column also as a flat list, a
+    quantity of one value also as one number), or None when it has another shape."""
     flat: list[Node] = []
 
     def collect(item: Node, depth: int) -> bool:
@@ -160,27 +219,15 @@ def _values(node: Node, shape: tuple[int, ...], f: Fields) -> tuple[np.ndarray, 
         flat.append(item)
         return True
 
-    squeezable = len(shape) == 2 and 1 in shape and node.is_sequence and not any(i.is_sequence for i in node.value)
-    if squeezable:
-        flat = list(node.value) if len(node.value) == int(np.prod(shape)) else []
-        ok = bool(flat)
-    else:
-        ok = collect(node, 0)
-    if not ok:
-        want = "one number" if not shape else "×".join(map(str, shape)) + " values"
-        f.error(node, f"expected {want}, found {node.describe()}")
-        return None
-    values, decimals = [], []
-    for item in flat:
-        if item.value is None:
-            values.append(math.nan)
-            decimals.append(0)
-            continue
-        number = f.number(item)
-        if number is None:
-            return None
-        values.append(number)
-        decimals.append(written_decimals(item.raw if isinstance(item.raw, str) else str(item.value)))
-    target = shape if len(flat) == int(np.prod(shape)) else ()
-    return np.array(values, dtype=float).reshape(target), np.array(decimals).reshape(target)
+    if len(shape) == 2 and 1 in shape and node.is_sequence and not any(i.is_sequence for i in node.value):
+        return list(node.value) if len(node.value) == int(np.prod(shape)) else None
+    return flat if collect(node, 0) else None
+
+
+def _found(node: Node) -> str:
+    """What was written, by its shape when it is a matrix ('3×4 values')."""
+    rows = node.value if node.is_sequence else []
+    if rows and all(r.is_sequence for r in rows) and len({len(r.value) for r in rows}) == 1:
+        return f"{len(rows)}×{len(rows[0].value)} values"
+    return node.describe()
 

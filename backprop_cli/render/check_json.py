@@ -1,6 +1,9 @@
 """Check results as a stable JSON document (schema ``backprop-cli/check``, version 1).
 
 Values are float64 at full precision; a written or computed entry that does not exist is null.
+``written_text`` is each written number's text as it stands in the file ('null' for null), and
+``tolerance`` the largest distance from the correct value that counts as right; ``mistake`` is the
+name of the mistake the reason names (null when none reproduces the value written).
 """
 
 from __future__ import annotations
@@ -19,16 +22,20 @@ VERSION = 1
 
 def _verdict(verdict: Verdict | Unreadable) -> dict[str, Any]:
     if isinstance(verdict, Unreadable):
-        return {"answer": verdict.text, "line": verdict.line, "written": None, "correct": None,
-                "verdict": "unreadable", "passed": False, "reason": verdict.reason, "hand": None}
+        return {"answer": verdict.text, "line": verdict.line, "written": None,
+                "written_text": verdict.written or None, "correct": None, "tolerance": None,
+                "verdict": "unreadable", "passed": False, "reason": verdict.reason, "mistake": None, "hand": None}
     return {
         "answer": verdict.answer.address.text,
         "line": verdict.answer.line,
         "written": array(verdict.answer.written),
+        "written_text": verdict.answer.text.tolist(),
         "correct": array(verdict.exact),
+        "tolerance": verdict.answer.widest(verdict.exact),
         "verdict": verdict.status,
         "passed": verdict.passed,
         "reason": verdict.reason,
+        "mistake": verdict.mistake or None,
         "hand": None if verdict.hand is None else array(verdict.hand),
     }
 

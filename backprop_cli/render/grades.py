@@ -14,6 +14,7 @@ from ..checking.classroom import ClassGrades
 from ..checking.grading import STATUSES, Graded, Refused, SheetGrade
 from .json import array
 from .report import Report, Table, values
+from .verdicts import correct_text, laid_out, written_text
 
 MARKS = {"correct": "✓ correct", "drift": "≈ rounding drift", "follows": "→ follows", "wrong": "✗ wrong",
          "missing": "– missing", "unreadable": "✗ unreadable"}
@@ -52,21 +53,25 @@ def _notes(sheet: SheetGrade) -> str:
 
 
 def details(grades: ClassGrades, precision: int = 6) -> list[Report]:
-    """Every answer of every student: what was written, the correct value, verdict, points and reason."""
+    """Every answer of every student: what was written, the correct value, verdict and points, and the
+    reasons under the table."""
     built = []
     for sheet in grades.graded:
         rows = [_row(g, precision) for g in sheet.answers]
         rows += [[e.text, e.written or "—", "—", MARKS["unreadable"], "0", e.reason] for e in sheet.errors]
         rows += [[text, "", "", "not asked", "", ""] for text in sheet.unasked]
-        table = Table("answers", ["answer", "written", "correct", "verdict", "points", "why"], rows, left=6)
+        table = laid_out("answers", ["answer", "written", "correct", "verdict", "points", "why"], rows)
         built.append(Report(f"{sheet.sheet.student} ({sheet.sheet.source}): {points(sheet.score)} of "
                             f"{points(sheet.total)}", [], [table]))
     return built
 
 
 def _row(graded: Graded, precision: int) -> list[str]:
-    written = graded.shown or "—" if graded.written is None else values(np.squeeze(graded.written), precision)
-    correct = "—" if graded.correct is None else values(np.squeeze(graded.correct), precision)
+    if graded.answer is not None:
+        written, correct = written_text(graded.answer), correct_text(graded.answer, graded.correct, precision)
+    else:
+        written = graded.shown or "—"
+        correct = "—" if graded.correct is None else values(np.squeeze(graded.correct), precision)
     return [graded.question.text, written, correct, MARKS[graded.status],
             f"{points(graded.points)}/{points(graded.question.points)}", graded.reason]
 
@@ -116,6 +121,7 @@ def _student(sheet: SheetGrade) -> dict[str, Any]:
             "written": None if g.written is None else array(g.written),
             "correct": None if g.correct is None else array(g.correct),
             "reason": g.reason,
+            "mistake": g.mistake or None,
             "line": g.line or None,
         } for g in sheet.answers],
         "errors": [{"answer": e.text, "line": e.line, "reason": e.reason} for e in sheet.errors],

@@ -5,16 +5,16 @@ Every name and message is made printable first: XML 1.0 cannot carry most contro
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 
 from ..checking.batch import Run
 from ..printable import printable
-from .json import array
+from .verdicts import compared
 
 
 def render(run: Run) -> str:
-    """A <testsuites> document: a suite per file, a case per answer, a failure per wrong answer."""
+    """A <testsuites> document: a suite per file, a case per answer, a failure per wrong answer (saying
+    what was written, the correct value and the tolerance, and why)."""
     root = ET.Element("testsuites", name="backprop check")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for outcome in run.outcomes:
@@ -45,11 +45,10 @@ def render(run: Run) -> str:
                 counts["tests"] += 1
                 if not verdict.passed:
                     failure = ET.SubElement(case, "failure", message=reason, type=verdict.status)
-                    failure.text = (f"written {json.dumps(array(verdict.answer.written))}, "
-                                    f"correct {json.dumps(array(verdict.exact))}: {reason}")
+                    failure.text = f"{printable(compared(verdict))}: {reason}"
                     counts["failures"] += 1
                 elif verdict.status == "drift":
-                    ET.SubElement(case, "system-out").text = reason
+                    ET.SubElement(case, "system-out").text = f"{printable(compared(verdict))}: {reason}"
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value
