@@ -20,6 +20,7 @@ class Influence:
     def __init__(self, program, kind, problem):
         tape = program.tape
         self.kind, self.problem, self.tape = kind, problem, tape
+        self._nodes: dict[int, Node | None] = {}  # by the id of an answer of this problem
         self.parents: list[list[Node]] = [[] for _ in range(2 * len(tape.values))]
         for step in tape.steps:
             self.parents[2 * step.out] += [2 * i for i in step.inputs]
@@ -33,6 +34,12 @@ class Influence:
 
     def node(self, answer: Answer) -> Node | None:
         """Where an answer's value sits (None where it has no place of its own, as the input)."""
+        key = id(answer)
+        if key not in self._nodes:
+            self._nodes[key] = self._node(answer)
+        return self._nodes[key]
+
+    def _node(self, answer: Answer) -> Node | None:
         address = self.kind_address(answer)
         try:
             label, _ = self.kind.slot(address, self.problem)
@@ -66,17 +73,18 @@ class Influence:
             written.setdefault(node, []).append(other)
             if other.address.index is None and self.kind.slot(other.address, self.problem)[1] is None:
                 whole.add(node)
+        # An updated value is computed from its parameter's gradient, which may itself be written.
+        frontier = [start] if answer.address.kind.endswith("_updated") else list(self.parents[start])
         found: set[Node] = set()
-        seen, frontier = {start}, [start]
+        seen = set(frontier)
         while frontier:
             node = frontier.pop()
-            for parent in self.parents[node]:
-                if parent in seen:
+            if node in written:
+                found.add(node)
+                if node in whole:
                     continue
-                seen.add(parent)
-                if parent in written:
-                    found.add(parent)
-                    if parent in whole:
-                        continue
-                frontier.append(parent)
+            for parent in self.parents[node]:
+                if parent not in seen:
+                    seen.add(parent)
+                    frontier.append(parent)
         return [a for a in earlier if self.node(a) in found]

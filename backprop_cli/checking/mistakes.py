@@ -28,8 +28,7 @@ BACKWARD = ("delta", "weights_grad", "bias_grad", "shared_grad", *UPDATED)  # wh
 # The derivative mistakes, and the activations where each one changes something.
 DERIVATIVES = {
     "derivative dropped": ("dropped", "the activation's derivative g'(z) left out", None),
-    "activation for derivative": ("activation", "g(z) used for g'(z) (the activation for its derivative)",
-                                  {"sigmoid", "tanh", "softplus"}),
+    "activation for derivative": ("activation", "g(z) used for g'(z) (the activation for its derivative)", None),
     "derivative at activation": ("at_act", "derivative taken at the activation a instead of the pre-activation z",
                                  {"sigmoid", "tanh", "softplus", "elu"}),
     "derivative in a at z": ("in_a_at_z", "derivative written in terms of a but evaluated at z", {"sigmoid", "tanh"}),
@@ -216,6 +215,8 @@ def _sign(case: Case):
 
 def _loss_factors(case: Case):
     value, problem = case.value, case.replays.problem
+    if problem.loss is None:  # a graph given the gradient that flows back: no loss to misread
+        return
     yield "off by a factor 2 (the loss's 1/2 dropped, or the 2 from the square forgotten)", 2 * value
     yield "off by a factor 1/2 (a 1/2 in the loss that is not there)", value / 2
     samples, outputs = case.replays.kind.counts(problem)
@@ -342,19 +343,29 @@ def _parameter(case: Case) -> tuple[np.ndarray, np.ndarray]:
     return before, grad
 
 
-def _update(case: Case):
+def _ascent(case: Case):
+    if case.replays.problem.training.learning_rate:
+        before, grad = _parameter(case)
+        rate = case.replays.problem.training.learning_rate
+        yield "gradient ascent: the update added the gradient (+ instead of −)", before + rate * grad
+
+
+def _other_rate(case: Case):
+    """The update with another learning rate, one someone would write (one significant digit)."""
     rate = case.replays.problem.training.learning_rate
     if not rate:
         return
     before, grad = _parameter(case)
-    yield "gradient ascent: the update added the gradient (+ instead of −)", before + rate * grad
     with np.errstate(all="ignore"):
         implied = (before - case.answer.written) / grad
     implied = implied[np.isfinite(implied) & (np.abs(grad) > 1e-12)]
+    rates = [1.0, 10 * rate, rate / 10, 2 * rate, rate / 2]
     if implied.size and implied.mean() > 0:
-        guess = float(f"{implied.mean():.1g}")  # a rate someone would write: one significant digit
-        if not math.isclose(guess, rate):
-            yield f"learning rate {guess:g} used instead of {rate:g}", before - guess * grad
+        rates.append(float(f"{implied.mean():.1g}"))
+    for other in dict.fromkeys(float(f"{r:.6g}") for r in rates):
+        if not math.isclose(other, rate):
+            words = "the learning rate left out (η = 1)" if other == 1 else f"learning rate {other:g}"
+            yield f"{words} used instead of {rate:g}", before - other * grad
 
 
 def _bias_kept(case: Case):
@@ -529,7 +540,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake("digit slip", BOTH, ANY, _digit_slips("digit slip"), True),
     Mistake("transposed", BOTH, ANY, _transposed),
     Mistake("bias not updated", LAYERED_ONLY, {"bias_updated", "weights_updated"}.__contains__, _bias_kept),
-    Mistake("ascent", BOTH, lambda kind: kind.endswith("_updated"), _update),
+    Mistake("ascent", BOTH, lambda kind: kind.endswith("_updated"), _ascent),
+    Mistake("learning rate", BOTH, lambda kind: kind.endswith("_updated"), _other_rate),
     Mistake("quantity mix-up", LAYERED_ONLY, _MIXED.__contains__, _quantity_mix_up, True),
     Mistake("loss factor", BOTH, _LOSS_SCALED.__contains__, _loss_factors),
     Mistake("derivative dropped", BOTH, _DOWNSTREAM.__contains__, _derivative("derivative dropped")),

@@ -36,6 +36,8 @@ SLOT_KINDS = {"pre": ("pre", "delta"), "act": ("act", "grad_act"), "W": (None, "
               "b": (None, "bias_grad"), "shared": (None, "shared_grad"), "objective": ("loss", None),
               "node": ("node", "node_grad"), "input": (None, "input_grad"), "param": (None, "shared_grad")}
 UPDATED = ("weights_updated", "bias_updated", "shared_updated")
+STEP_WORDS = {"mul": "a product", "add": "a sum", "sub": "a difference", "div": "a quotient", "neg": "a negation",
+              "matmul": "a matrix product", "pow": "a power", "square": "a square"}  # unnamed steps of a graph
 
 Edit = Callable[[np.ndarray], np.ndarray]
 Rule = Callable[[Step, int], Callable | None]
@@ -75,7 +77,8 @@ def kept_decimals(answers) -> tuple[tuple[str, int], ...]:
     """For each kind of quantity written, the most decimals written for it (the precision kept)."""
     kept: dict[str, int] = {}
     for answer in answers:
-        places = np.atleast_1d(answer.decimals)[~np.isnan(np.atleast_1d(answer.written))]
+        written = np.atleast_1d(answer.written)
+        places = np.atleast_1d(answer.decimals)[~np.isnan(written) & (written != 0)]  # "0.0" tells nothing
         if places.size:
             kept[answer.address.kind] = max(kept.get(answer.address.kind, 0), int(places.max()))
     return tuple(sorted((kind, min(places, MAX_DECIMALS)) for kind, places in kept.items()))
@@ -176,12 +179,6 @@ class Replays:
         self._shared = self._cache if shared is None else shared
         self.large = self.kind.size(exact) > MAX_REPLAY_VALUES
         self.exhausted = False  # some replay was skipped: the time allowed for them was spent
-        if self.large:
-            self._seconds_each = 0.0
-        else:
-            if "seconds each" not in self._shared:
-                self._shared["seconds each"] = cost.tape_seconds(self.program(False).tape, 2)
-            self._seconds_each = self._shared["seconds each"]
         self._charged: set = set()
         self._seconds = 0.0
         self._candidates = 0
@@ -201,10 +198,12 @@ class Replays:
         if self.large:  # too big to work again and again: only the exact run is compared
             return self.exact
         if key not in self._charged:
-            if self._seconds + self._seconds_each > MAX_REPLAY_SECONDS:
+            if "seconds each" not in self._shared:
+                self._shared["seconds each"] = cost.tape_seconds(self.program(False).tape, 2)
+            if self._seconds + self._shared["seconds each"] > MAX_REPLAY_SECONDS:
                 self.exhausted = True
                 return self.exact
-            self._seconds += self._seconds_each
+            self._seconds += self._shared["seconds each"]
             self._charged.add(key)
         cache = self._cache if way.answers else self._shared
         if key not in cache:
@@ -215,7 +214,7 @@ class Replays:
         how = self._change(way, change) if change else {}
         problem = how.pop("problem", self.problem)
         rewrite = how.pop("rewrite", None)
-        by_hand = way.digits is not None or "rules" in how
+        by_hand = way.digits is not None or bool(way.answers) or "rules" in how  # worked as on a sheet
         program = self.program(by_hand) if problem is self.problem and rewrite is None else None
         values, grads = dict(how.pop("values", {})), dict(how.pop("grads", {}))
         for answer in way.answers:
@@ -383,7 +382,8 @@ class Replays:
                 return label[1] if label else ""
             self._shared["edges"] = [
                 ((step.out, i), f"the path from {name(step.inputs[i]) or 'an intermediate value'} through "
-                                f"{name(step.out) or step.op.name} left out of the sum")
+                                f"{name(step.out) or STEP_WORDS.get(step.op.name, 'a ' + step.op.name)} "
+                                "left out of the sum")
                 for step, i in edges if uses[step.inputs[i]] > 1][:MAX_EDGES]
         return self._shared["edges"]
 
