@@ -7,12 +7,14 @@ written to 5 decimals and carried on as written. In the "mistakes" set, each she
 usual mistakes (a derivative dropped in one layer, the residual's sign, a factor 2, deltas through
 updated weights, digits transposed, one digit wrong, the bias not updated, the learning rate left out),
 and everything after a mistake is worked from the wrong values. Both sets are checked file by file
-through the library, as ``backprop check`` does (read, solve, judge); the time per sheet is printed
-with the ratio, which the project keeps at or under 3x. The verdicts of a second run must be the same.
+through the library, as ``backprop check`` does (read, solve, judge), three times each, the two sets
+in turn; the fastest run of each set counts (the others show the machine's noise). The time
+per sheet is printed with the ratio, which the project keeps at or under 3x, and whether every run gave
+the same verdicts and reasons.
 
 Usage::
 
-    python bench/diagnose.py [--sheets 200] [--seed 11]
+    python bench/diagnose.py [--sheets 200] [--seed 11] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -138,12 +140,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sheets", type=int, default=200)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each set; the fastest counts")
     args = parser.parse_args(argv)
     right, wrong = sheets(args.sheets, args.seed)
     check_all(right[:5])  # imports and first-use costs out of the way
-    right_seconds, right_verdicts = check_all(right)
-    wrong_seconds, wrong_verdicts = check_all(wrong)
-    _, again = check_all(wrong)
+    right_runs, wrong_runs = [], []
+    for _ in range(args.repeat):  # interleaved, so that a slow spell of the machine hits both sets
+        right_runs.append(check_all(right))
+        wrong_runs.append(check_all(wrong))
+    right_seconds, right_verdicts = min(right_runs, key=lambda run: run[0])
+    wrong_seconds, wrong_verdicts = min(wrong_runs, key=lambda run: run[0])
     failed = sum(status in ("follows", "wrong") for sheet in wrong_verdicts for _, status, _ in sheet)
     named = [reason for sheet in wrong_verdicts for _, status, reason in sheet if status == "wrong"]
     explained = sum(not reason.startswith("not explained") for reason in named)
@@ -152,8 +158,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  every answer right    {right_seconds:6.2f} s  {right_seconds / args.sheets * 1e3:6.1f} ms a sheet")
     print(f"  1-3 mistakes a sheet  {wrong_seconds:6.2f} s  {wrong_seconds / args.sheets * 1e3:6.1f} ms a sheet"
           f"  ({failed} answers failed, {len(named)} wrong, {explained} of them with a cause named)")
-    print(f"  ratio {wrong_seconds / right_seconds:.2f}x (goal: at most 3x); same verdicts and reasons on a second "
-          f"run: {again == wrong_verdicts}")
+    same = all(run[1] == wrong_verdicts for run in wrong_runs)
+    print(f"  ratio {wrong_seconds / right_seconds:.2f}x (goal: at most 3x); same verdicts and reasons in every "
+          f"run: {same}")
 
 
 if __name__ == "__main__":

@@ -89,13 +89,10 @@ def diagnose(answer: Answer, replays: Replays, ways: list[Way], written: frozens
     """The usual mistake that reproduces the written answer, tried on each way the student may have
     worked; failing that, what is wrong element by element; failing that, not explained, with the
     nearest mistake and what the student's own earlier values give."""
-    nearest, like_exact = None, False
+    nearest = None
     for way in ways:
-        if way == Way() and like_exact:  # the student's own values give the exact value here already
-            continue
-        case = Case(answer, way, replays.run(way), replays, written if way.answers else frozenset())
+        case = Case(answer, way, replays.run(way), replays, written)
         note = _note(case)
-        like_exact = like_exact or (way.digits is None and not note)
         for mistake, reason, value in _tried(case):
             if not replays.spend_candidate():
                 break

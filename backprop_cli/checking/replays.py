@@ -90,12 +90,13 @@ class HandInterpreter(Interpreter):
     ``rounding`` maps slots to the decimals their values (``values``) and gradients (``grads``) are
     rounded to, and gives the decimals of every term of a gradient (``terms``) and of every update;
     ``values`` and ``grads`` change the value or gradient of a labelled slot; ``rules`` may swap a
-    step's gradient rule; ``backward_values`` are values the backward pass uses instead of the forward ones.
+    step's gradient rule; ``backward_values`` are values the backward pass uses instead of the forward ones;
+    ``forward_values``, a forward pass worked already the same way, is used instead of working it again.
     """
 
     def __init__(self, program, rounding: "Rounding | None" = None, values: dict[Hashable, Edit] | None = None,
                  grads: dict[Hashable, Edit] | None = None, rules: Rule | None = None,
-                 backward_values: dict[Hashable, np.ndarray] | None = None):
+                 backward_values: dict[Hashable, np.ndarray] | None = None, forward_values: list | None = None):
         tape: Tape = program.tape
         super().__init__(tape)
         rounding = rounding or Rounding()
@@ -104,6 +105,7 @@ class HandInterpreter(Interpreter):
         self.grad_edits = {tape.slots[label]: edit for label, edit in (grads or {}).items() if label in tape.slots}
         self.rules = rules
         self.backward_values = {tape.slots[label]: v for label, v in (backward_values or {}).items()}
+        self.values = forward_values  # the forward pass, when it is known already
         if rounding.terms is not None:
             self.contribution = lambda values: np.round(values, rounding.terms)
         if rounding.updates is not None:
@@ -125,12 +127,15 @@ class HandInterpreter(Interpreter):
         edit = self.grad_edits.get(slot)
         return grad if edit is None else edit(grad)
 
+    def swaps_rules(self) -> bool:
+        return self.rules is not None
+
     def rule(self, step: Step, index: int):
         swapped = self.rules(step, index) if self.rules is not None else None
         return swapped or step.op.vjp(index)
 
     def run(self, root: int, leaves=None):
-        values = self.forward(leaves)
+        values = self.values = self.values if self.values is not None and not leaves else self.forward(leaves)
         backward = list(values)
         for slot, value in self.backward_values.items():
             backward[slot] = value
@@ -216,6 +221,10 @@ class Replays:
         rewrite = how.pop("rewrite", None)
         by_hand = way.digits is not None or bool(way.answers) or "rules" in how  # worked as on a sheet
         program = self.program(by_hand) if problem is self.problem and rewrite is None else None
+        # A change of the backward pass only starts from the forward values of the way it is made on.
+        same_forward = program is not None and "values" not in how
+        forward_key = ("forward", way.key, by_hand)
+        cache = self._cache if way.answers else self._shared
         values, grads = dict(how.pop("values", {})), dict(how.pop("grads", {}))
         for answer in way.answers:
             address = answer.address
@@ -224,9 +233,17 @@ class Replays:
             rows = address.kind in ("pre", "act", "grad_act", "delta")
             edits[label] = _then(edits.get(label), _put(answer, self.problem, entry, rows))
 
+        made = []
+
         def interpreter(recorded):
-            return HandInterpreter(recorded, Rounding.of(recorded.tape, way.digits), values=values, grads=grads, **how)
-        return self.kind.replay(problem, interpreter, by_hand=by_hand, rewrite=rewrite, program=program)
+            worker = HandInterpreter(recorded, Rounding.of(recorded.tape, way.digits), values=values, grads=grads,
+                                     forward_values=cache.get(forward_key) if same_forward else None, **how)
+            made.append(worker)
+            return worker
+        result = self.kind.replay(problem, interpreter, by_hand=by_hand, rewrite=rewrite, program=program)
+        if same_forward:
+            cache[forward_key] = made[0].values
+        return result
 
     def spend_candidate(self) -> bool:
         """Count one mistake's value compared with an answer; False once the file's allowance is spent."""

@@ -110,6 +110,10 @@ def _judge(answer: Answer, exact: np.ndarray, earlier: list[Verdict], replays: R
     # The right values it is computed from, looking through wrong ones (a value copied wrong may have
     # been used right).
     passing = tuple(influence.sources(answer, [v.answer for v in earlier if v.passed]))
+    if wrong and _far(answer, exact, replays, roundings[0]):  # too far off for rounding: carried, if anything
+        follows = _follows(answer, exact, replays, sources, wrong, roundings)
+        if follows is not None:
+            return follows
     drift = [Way((), digits) for digits in roundings]
     if passing:
         drift += [Way(passing, digits) for digits in [None, *roundings]]
@@ -123,13 +127,9 @@ def _judge(answer: Answer, exact: np.ndarray, earlier: list[Verdict], replays: R
                 return Verdict(answer, exact, "wrong", f"{_drift_words(way, replays.problem)}, but further from the correct value "
                                                        "than the tolerance allows", mistake="rounding")
             return Verdict(answer, exact, "drift", _drift_words(way, replays.problem), value)
-    if wrong:
-        for digits in (None, roundings[0]):
-            value = lookup(answer.address, replays.run(Way(sources, digits)))
-            if answer.matches(value):
-                names = ", ".join(w.address.text for w in wrong)
-                return Verdict(answer, exact, "follows",
-                               f"follows from your value{'s' if len(wrong) > 1 else ''} of {names}", value)
+    follows = _follows(answer, exact, replays, sources, wrong, roundings) if wrong else None
+    if follows is not None:
+        return follows
     # The student's own values first, then the exact run, then rounded as the student rounds.
     ways = [Way(sources), Way(), Way(sources, roundings[0])] if sources else [Way(), Way((), roundings[0])]
     written = frozenset(_slot(v.answer, replays) for v in earlier if v.answer.address.index is None)
@@ -139,6 +139,28 @@ def _judge(answer: Answer, exact: np.ndarray, earlier: list[Verdict], replays: R
     if replays.exhausted and not finding.mistake:
         reason += " (not every usual mistake was tried: the file asks for more diagnoses than fit the time allowed)"
     return Verdict(answer, exact, "wrong", reason, mistake=finding.mistake)
+
+
+def _follows(answer: Answer, exact: np.ndarray, replays: Replays, sources: tuple, wrong: list,
+             roundings: list) -> Verdict | None:
+    """'follows' when the student's own values, exact or rounded as they round, give the answer."""
+    for digits in (None, roundings[0]):
+        value = lookup(answer.address, replays.run(Way(sources, digits)))
+        if answer.matches(value):
+            names = ", ".join(w.address.text for w in wrong)
+            return Verdict(answer, exact, "follows",
+                           f"follows from your value{'s' if len(wrong) > 1 else ''} of {names}", value)
+    return None
+
+
+def _far(answer: Answer, exact: np.ndarray, replays: Replays, digits) -> bool:
+    """Whether the answer is a hundred times further from the correct value than rounding every step
+    moves it (then rounding drift is out of the question, and an error carried forward is tried first)."""
+    if answer.written.shape != exact.shape:
+        return True
+    rounded = lookup(answer.address, replays.run(Way((), digits)))
+    scale = np.nan_to_num(np.abs(rounded - exact)) + answer.limits(exact)
+    return bool(np.any(np.abs(answer.written - exact) > 100 * scale))  # NaN (an entry that is not there) is not
 
 
 def _slot(answer: Answer, replays: Replays) -> tuple:

@@ -105,6 +105,10 @@ class Interpreter:
     def __init__(self, tape: Tape):
         self.tape = tape
 
+    def swaps_rules(self) -> bool:
+        """Whether ``rule`` may give another VJP than the op's own (else the op's own is used directly)."""
+        return type(self).rule is not Interpreter.rule
+
     def rule(self, step: Step, index: int):
         return step.op.vjp(index)
 
@@ -137,7 +141,7 @@ class Interpreter:
         grads: list[Array | None] = [None] * len(values)
         grads[root] = np.broadcast_to(np.asarray(seed, dtype=float), np.shape(values[root])).copy()
         on_grad, add = self.gradient, self.contribution
-        custom_rules = type(self).rule is not Interpreter.rule
+        custom_rules = self.swaps_rules()
         with np.errstate(all="ignore"):
             for k in reversed(tape.needed(root)):
                 op, inputs, attrs, out = tape.steps[k]

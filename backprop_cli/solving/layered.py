@@ -9,7 +9,7 @@ from ..engine import losses, network
 from ..engine.model import Entries, Problem
 from ..engine.network import Parameters, Program, output_act_gradient, output_from_logits, used_values
 from ..engine.tape import Interpreter
-from .results import LayerResult, LossResult, ParamResult, Result, SharedResult
+from .results import Built, LayerResult, LossResult, ParamResult, Result, SharedResult
 
 _KINKED = {"relu", "leaky_relu"}
 
@@ -74,9 +74,10 @@ def _param_result(entries: Entries, own: int, used: int, values: list, grads: Gr
 def lay_out(problem: Problem, program: Program, values: list, grads: Grads, updated: Parameters) -> Result:
     """The result of the first step, layer by layer."""
     names = {p.name: i for i, p in enumerate(problem.shared)}
-    layers = []
     count = len(problem.network.layers)
-    for i, (layer, slots) in enumerate(zip(problem.network.layers, program.layers)):
+
+    def layer_result(i: int) -> LayerResult:
+        layer, slots = problem.network.layers[i], program.layers[i]
         weights = _param_result(layer.weights, slots.weights, slots.weights_used, values, grads,
                                 updated.weights[i], updated.shared, names)
         bias = None if layer.bias is None else _param_result(
@@ -86,10 +87,11 @@ def lay_out(problem: Problem, program: Program, values: list, grads: Grads, upda
             grad_act = output_act_gradient(problem, act)
         else:
             grad_act = _grad(grads, slots.act, act)
-        layers.append(LayerResult(i + 1, layer.name, layer.activations, values[slots.pre], act,
-                                  np.asarray(grad_act, dtype=float),
-                                  np.asarray(_grad(grads, slots.pre, values[slots.pre]), dtype=float),
-                                  weights, bias, layer.bias_sign))
+        return LayerResult(i + 1, layer.name, layer.activations, values[slots.pre], act,
+                           np.asarray(grad_act, dtype=float),
+                           np.asarray(_grad(grads, slots.pre, values[slots.pre]), dtype=float),
+                           weights, bias, layer.bias_sign)
+    layers = Built(count, layer_result)  # a replay that is asked for one layer lays out only that one
     shared_grad = _grad(grads, program.shared, values[program.shared])
     uses = _uses(problem)
     shared = [SharedResult(p.name, float(values[program.shared][i]), float(shared_grad[i]),

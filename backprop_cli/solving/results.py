@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
+from typing import Callable
 
 import numpy as np
 
 from ..engine.model import Activation, Entries, GraphProblem, Problem
 from ..engine.network import Parameters
 from ..engine.record import Fresh, Record
+
+
+class Built(Sequence):
+    """A sequence whose items are made on first use, each once."""
+
+    def __init__(self, count: int, make: Callable[[int], object]):
+        self._items: list = [None] * count
+        self._make = make
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[k] for k in range(*index.indices(len(self)))]
+        index = range(len(self))[index]  # negative indices, and IndexError past the end
+        item = self._items[index]
+        if item is None:
+            item = self._items[index] = self._make(index)
+        return item
 
 
 class ParamResult(Record):
@@ -72,7 +94,7 @@ class Result(Record):
     """A worked layered network: the first step in full, then the loss along any further steps."""
 
     problem: Problem
-    layers: list[LayerResult]
+    layers: Sequence[LayerResult]
     shared: list[SharedResult]
     loss: LossResult
     history: list[float] = Fresh(list)  # objective before each step
