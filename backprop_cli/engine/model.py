@@ -11,6 +11,7 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
+from .optimizers import PLAIN, Optimizer
 from .record import Fresh, Record
 
 MAX_VALUES = 2_000_000  # values a problem may hold in all; larger ones are refused before allocating
@@ -100,11 +101,12 @@ class L2(Record):
 
 
 class Training(Record):
-    """Gradient-descent settings."""
+    """Training settings: the learning rate, the steps, an L2 penalty and the optimizer."""
 
     learning_rate: float = 0.0
     steps: int = 1
     l2: L2 | None = None
+    optimizer: Optimizer = PLAIN
 
 
 class Notation(Record):

@@ -18,7 +18,8 @@ from ..engine.model import GraphProblem, Problem
 # Order in which a hand calculation meets each kind: forward, loss, backward, gradients, updates.
 ORDER = {"input": 0, "weights": 0, "bias": 0, "shared": 0, "pre": 1, "act": 1, "node": 1, "loss": 2,
          "grad_act": 3, "delta": 3, "node_grad": 3, "weights_grad": 4, "bias_grad": 4, "shared_grad": 4,
-         "input_grad": 4, "weights_updated": 5, "bias_updated": 5, "shared_updated": 5}
+         "input_grad": 4, "weights_updated": 5, "bias_updated": 5, "shared_updated": 5,
+         "weights_state": 6, "bias_state": 6, "shared_state": 6}
 
 _PATTERN = re.compile(
     r"(?:(?:d|∂)(?P<loss>[^/\s]+)\s*/\s*(?:d|∂))?"
@@ -45,6 +46,8 @@ class Address(NamedTuple):
     index: tuple[int, ...] | None = None  # 0-based position in the array the kind yields
     name: str = ""  # shared parameter, or a graph's input, parameter or node
     shape: tuple[int, ...] = ()  # of the whole array the kind yields
+    state: str = ""  # for kinds ending in _state: what the optimizer keeps (m, v, m_hat, v_hat, s)
+    step: int = 1  # for kinds ending in _state: after which training step
 
     @property
     def stage(self) -> tuple[int, int, int]:
@@ -99,9 +102,36 @@ def _split_index(body: str, names) -> tuple[str, str | None]:
     return body, None
 
 
+_STATE = re.compile(r"(?P<state>[A-Za-z_]+|m̂|v̂)\[(?P<inner>.*[^0-9, ].*)\](?:@(?P<step>[0-9]+))?")
+_STATE_NAMES = {"m̂": "m_hat", "v̂": "v_hat"}
+
+
+def _state(text: str, problem, resolve) -> Address | None:
+    """What the optimizer keeps for a parameter, after a step: ``m[w^(2)_11]``, ``v_hat[w^(1)]@3``
+    (None when the text is not written that way)."""
+    match = _STATE.fullmatch(text)
+    if match is None:
+        return None
+    optimizer = problem.training.optimizer
+    state = _STATE_NAMES.get(match["state"], match["state"])
+    if state not in optimizer.state_names:
+        kept = ", ".join(optimizer.state_names) or "nothing (plain gradient descent)"
+        raise AddressError(f"expected what the optimizer keeps ({kept}) before [...], found '{match['state']}'")
+    inner = resolve(match["inner"].strip(), problem)
+    if inner.kind not in ("weights", "bias", "shared"):
+        raise AddressError(f"expected a parameter inside {state}[...], such as w^(1)_21, found '{match['inner']}'")
+    step = int(match["step"] or 1)
+    if not 1 <= step <= problem.training.steps:
+        raise AddressError(f"expected a step from 1 to {problem.training.steps} after @, found {step}")
+    return inner._replace(text=text, kind=inner.kind + "_state", state=state, step=step)
+
+
 def resolve_graph(text: str, problem: GraphProblem) -> Address:
     """An address in a computation graph: a node, input or parameter by name (``b2``, ``x_3``,
     ``dL/dx_1``, ``w'``), or the loss. ``x_1`` counts from 1 like a sheet, ``x[0]`` from 0 like a formula."""
+    state = _state(_one_line(text), problem, resolve_graph)
+    if state is not None:
+        return _trained(state, problem)
     nodes = problem.node_index
     whole = _WHOLE.fullmatch(_one_line(text))
     loss, body, updated = whole["loss"], whole["body"], bool(whole["updated"])
@@ -130,7 +160,7 @@ def resolve_graph(text: str, problem: GraphProblem) -> Address:
 
 def _trained(address: Address, problem) -> Address:
     """The address, refused when it names an updated value and nothing is updated."""
-    if address.kind.endswith("_updated") and not problem.training.learning_rate:
+    if address.kind.endswith(("_updated", "_state")) and not problem.training.learning_rate:
         raise AddressError("updated values need a learning rate: the file has no train: section")
     return address
 
@@ -148,7 +178,8 @@ class _GraphNames:
 
 def resolve_layered(text: str, problem: Problem) -> Address:
     """Resolve an address against a layered problem, or raise AddressError saying what was expected."""
-    return _trained(_layered(text, problem), problem)
+    state = _state(_one_line(text), problem, _layered)
+    return _trained(state or _layered(text, problem), problem)
 
 
 def _layered(text: str, problem: Problem) -> Address:

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..engine.losses import TERMS
 from ..engine.model import L2, NOTATIONS, Loss, Notation, Training
+from ..engine.optimizers import NAMES, PLAIN, Optimizer
 from .fields import Fields
 from .yaml_tree import Node
 
@@ -74,7 +75,7 @@ def training(top: dict[str, Node], f: Fields) -> Training:
     """``train:`` learning rate, steps and L2 penalty (no updates without it)."""
     if "train" not in top:
         return Training()
-    keys = f.keys(top["train"], ("learning_rate", "steps", "l2"), required=("learning_rate",)) or {}
+    keys = f.keys(top["train"], ("learning_rate", "steps", "l2", "optimizer"), required=("learning_rate",)) or {}
     rate = f.number(keys["learning_rate"], "a learning rate", 0.0) if "learning_rate" in keys else None
     steps = f.integer(keys["steps"], "a number of steps", 1, MAX_STEPS) if "steps" in keys else 1
     l2 = None
@@ -88,7 +89,69 @@ def training(top: dict[str, Node], f: Fields) -> Training:
         else:
             strength = f.number(l2_node, "a penalty strength or {lambda: ..., include_bias: ...}", 0.0)
             l2 = None if strength is None else L2(strength)
-    return Training(rate or 0.0, steps or 1, l2)
+    optimizer = _optimizer(keys["optimizer"], f) if "optimizer" in keys else PLAIN
+    return Training(rate or 0.0, steps or 1, l2, optimizer or PLAIN)
+
+
+_SETTINGS = {  # the settings each optimizer takes, besides its name and weight_decay
+    "sgd": ("momentum", "dampening", "nesterov", "form"),
+    "rmsprop": ("alpha", "eps"),
+    "adagrad": ("eps",),
+    "adam": ("betas", "eps", "bias_correction", "eps_inside"),
+    "adamw": ("betas", "eps", "bias_correction", "eps_inside"),
+}
+
+
+def _optimizer(node: Node, f: Fields) -> Optimizer | None:
+    """``optimizer:`` a name (``adam``), or a mapping with the name and PyTorch's settings."""
+    if not node.is_mapping:
+        name = f.choice(node, NAMES, "an optimizer")
+        return None if name is None else Optimizer(name)
+    keys = f.keys(node, ("name", "weight_decay", *dict.fromkeys(s for names in _SETTINGS.values() for s in names)),
+                  required=("name",)) or {}
+    name = f.choice(keys["name"], NAMES, "an optimizer") if "name" in keys else None
+    if name is None:
+        return None
+    settings = {}
+    for key, value in keys.items():
+        if key == "name":
+            continue
+        if key != "weight_decay" and key not in _SETTINGS[name]:
+            f.error(value, f"'{key}' is not a setting of {name}: expected one of "
+                           f"{', '.join(('weight_decay', *_SETTINGS[name]))}")
+        elif key in ("nesterov", "bias_correction", "eps_inside"):
+            settings[key] = f.boolean(value)
+        elif key == "form":
+            settings[key] = f.choice(value, ("pytorch", "classical"), "a momentum form")
+        elif key == "betas":
+            settings[key] = _betas(value, f)
+        elif key == "eps":
+            settings[key] = f.number(value, "an epsilon", 0.0, exclusive=True)
+        else:
+            settings[key] = f.number(value, f"a {key.replace('_', ' ')}", 0.0)
+    for key in ("momentum", "dampening", "alpha"):
+        if settings.get(key) is not None and settings[key] >= 1:
+            f.error(keys[key], f"expected {key} below 1, found {settings[key]:g}")
+            settings[key] = None
+    if settings.get("nesterov") and not settings.get("momentum"):
+        f.error(keys["nesterov"], "expected a momentum with nesterov: true (Nesterov momentum needs one)")
+    if None in settings.values():
+        return None
+    return Optimizer(name, **settings)
+
+
+def _betas(node: Node, f: Fields) -> tuple[float, float] | None:
+    items = node.value if node.is_sequence else None
+    if items is None or len(items) != 2:
+        f.error(node, f"expected two numbers [beta1, beta2], found {node.describe()}")
+        return None
+    betas = [f.number(item, "a beta", 0.0) for item in items]
+    if None in betas:
+        return None
+    if max(betas) >= 1:
+        f.error(node, f"expected betas below 1, found {betas[0]:g}, {betas[1]:g}")
+        return None
+    return betas[0], betas[1]
 
 
 def check_settings(top: dict[str, Node], f: Fields):

@@ -113,8 +113,33 @@ def document(result: Result) -> dict[str, Any]:
             "final_loss": _number(result.final_loss),
             "final": _final(result, result.final),
             "final_shared": {p.name: _number(v) for p, v in zip(problem.shared, result.final.shared)},
+            "optimizer": _optimizer(t.optimizer, result, _layered_key),
         }
     return doc
+
+
+def _layered_key(key) -> str:
+    """A layered parameter's place as the JSON names it: W1, b2, shared."""
+    return "shared" if key == ("shared",) else f"{key[0]}{key[1]}"
+
+
+def _optimizer(opt, result, name) -> dict[str, Any]:
+    """The optimizer's settings, and what it kept for each parameter after the first step and the
+    steps asked about (``state``: step -> parameter -> {m, v, m_hat, v_hat, s})."""
+    settings = {"name": opt.name}
+    if opt.name == "sgd":
+        settings.update(momentum=opt.momentum, dampening=opt.dampening, nesterov=opt.nesterov, form=opt.form)
+    elif opt.name == "rmsprop":
+        settings.update(alpha=opt.alpha, eps=opt.epsilon)
+    elif opt.name == "adagrad":
+        settings.update(eps=opt.epsilon)
+    else:
+        settings.update(betas=list(opt.betas), eps=opt.epsilon, bias_correction=opt.bias_correction,
+                        eps_inside=opt.eps_inside)
+    settings["weight_decay"] = opt.decay
+    settings["state"] = {str(step): {name(key): {k: array(v) for k, v in kept.items()} for key, kept in state.items()}
+                         for step, state in sorted(result.moments.items())}
+    return settings
 
 
 INDENT_LIMIT = 100_000  # above this many values the document is written compactly (same content)
@@ -146,7 +171,8 @@ def graph_document(result) -> dict[str, Any]:
         doc["training"] = {"learning_rate": problem.training.learning_rate, "steps": problem.training.steps,
                            "history": [_number(v) for v in result.history],
                            "final_loss": _number(result.final_loss),
-                           "final": {name: array(v) for name, v in result.final.items()}}
+                           "final": {name: array(v) for name, v in result.final.items()},
+                           "optimizer": _optimizer(problem.training.optimizer, result, str)}
     return doc
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from ..engine.model import Layer, Notation, Problem
 from ..engine.network import used_values
 from ..solving.results import LayerResult, Result
-from .report import Report, Table, history_table, index_label, number, shared_table
+from .report import STATE_TITLES, Report, Table, history_table, index_label, number, optimizer_note, shared_table
 
 MAX_SAMPLES = 8
 MAX_UNITS = 32
@@ -30,7 +30,7 @@ def build(result: Result, precision: int = 6) -> Report:
         tables.append(_layer_table(problem, layer, fmt))
     tables.append(_loss_table(result, fmt))
     for layer in result.layers:
-        tables.append(_parameter_table(problem, layer, result.trained, fmt))
+        tables.append(_parameter_table(problem, layer, result, fmt))
     if result.shared:
         tables.append(shared_table(result, fmt))
     if result.trained and problem.training.steps > 1:
@@ -57,7 +57,8 @@ def _convention_lines(problem: Problem, n: Notation) -> list[str]:
              f"{n.delta}^(l) = ∂{n.loss}/∂{s}^(l)"]
     if problem.training.learning_rate:
         t = problem.training
-        update = f"update: p ← p − {t.learning_rate:g} · ∂{n.loss}/∂p"
+        update = f"update: p ← p − {t.learning_rate:g} · ∂{n.loss}/∂p" if t.optimizer.plain else \
+            f"update: {t.optimizer.name} with η = {t.learning_rate:g} (its rule under the parameter tables)"
         if t.steps > 1:
             update += f", {t.steps} steps"
         if t.l2:
@@ -163,19 +164,27 @@ def _first_entries(problem: Problem, index: int, layer: Layer, notes: list[str])
     return list(itertools.islice(_labelled_entries(problem, index, layer), MAX_ENTRIES))
 
 
-def _parameter_table(problem: Problem, layer: LayerResult, trained: bool, fmt) -> Table:
+def _parameter_table(problem: Problem, layer: LayerResult, result: Result, fmt) -> Table:
+    """Each entry's value, gradient, what the optimizer keeps for it after the first step, and its update."""
     spec = problem.network.layers[layer.index - 1]
+    trained = result.trained
+    kept_names = problem.training.optimizer.state_names if trained else ()
     rows, notes = [], []
     for label, which, position in _first_entries(problem, layer.index, spec, notes):
         param = layer.weights if which == "weights" else layer.bias
+        own = position not in param.entries.shared
         row = [label, fmt(param.value[position]), fmt(param.grad[position])]
+        kept = result.moments.get(1, {}).get(("W" if which == "weights" else "b", layer.index), {})
+        row += [fmt(kept[name][position]) if own and name in kept else "" for name in kept_names]
         if trained:
-            own = position not in param.entries.shared
             row.append(fmt(param.updated[position]) + (" (frozen)" if param.frozen and own else ""))
         rows.append(row)
     if spec.weights.shared or (spec.bias is not None and spec.bias.shared):
         notes.append("a shared entry shows the gradient through that one use; its total is in 'shared parameters'")
-    columns = ["parameter", "value", f"∂{problem.notation.loss}/∂parameter"] + (["updated"] if trained else [])
+    if kept_names:
+        notes.append(optimizer_note(problem.training))
+    columns = (["parameter", "value", f"∂{problem.notation.loss}/∂parameter"] + [STATE_TITLES[n] for n in kept_names]
+               + (["updated"] if trained else []))
     return Table(f"parameters of {_layer_title(layer)}", columns, rows, notes)
 
 

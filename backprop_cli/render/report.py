@@ -64,15 +64,23 @@ def index_label(position: tuple[int, ...], offset: tuple[int, ...]) -> str:
 
 def shared_table(result, fmt, title: str = "shared parameters") -> Table:
     """Named parameters: value, gradient summed over their uses, update, where they are used."""
-    n = result.problem.notation
+    problem = result.problem
+    n = problem.notation
+    kept_names = problem.training.optimizer.state_names if result.trained else ()
+    first = result.moments.get(1, {})
     rows = []
-    for p in result.shared:
+    for i, p in enumerate(result.shared):
         row = [p.name, fmt(p.value), fmt(p.grad)]
+        kept = first.get(p.name) if problem.kind == "graph" else first.get(("shared",))
+        for name in kept_names:  # a graph's parameter keeps arrays of its own; a layered one, an entry of a vector
+            array = None if kept is None or name not in kept else kept[name] if problem.kind == "graph" else kept[name][i]
+            row.append("" if array is None else values(array, 6) if np.ndim(array) else fmt(array))
         if result.trained:
             row.append(fmt(p.updated) + (" (frozen)" if p.frozen else ""))
         rows.append(row + [", ".join(p.uses) or "unused"])
-    columns = ["name", "value", f"∂{n.loss}/∂name (sum over uses)"] + (["updated"] if result.trained else []) + ["used in"]
-    return Table(title, columns, rows)
+    columns = (["name", "value", f"∂{n.loss}/∂name (sum over uses)"] + [STATE_TITLES[k] for k in kept_names]
+               + (["updated"] if result.trained else []) + ["used in"])
+    return Table(title, columns, rows, [optimizer_note(problem.training)] if kept_names else [])
 
 
 def history_table(result, fmt) -> Table:
@@ -81,3 +89,34 @@ def history_table(result, fmt) -> Table:
     rows = [[str(i + 1), fmt(v)] for i, v in enumerate(result.history)]
     rows.append(["after", fmt(result.final_loss)])
     return Table("training", ["step", f"{n.loss} before the step"], rows)
+
+
+STATE_TITLES = {"v": "v", "s": "s", "m": "m", "m_hat": "m̂", "v_hat": "v̂"}  # columns of an optimizer's state
+
+
+def optimizer_note(training) -> str:
+    """The optimizer's update rule as the tables show it (its state after the first step)."""
+    opt = training.optimizer
+    rate, g = f"η = {training.learning_rate:g}", "g"
+    decay = f"; g ← g + {opt.decay:g} p first (weight decay)" if opt.decay and opt.name != "adamw" else ""
+    if opt.name == "sgd":
+        mu = f"{opt.momentum:g}"
+        if opt.form == "classical":
+            rule = f"v ← {mu} v − η {g}, " + (f"p ← p + {mu} v − η {g}" if opt.nesterov else "p ← p + v")
+        else:
+            damp = f"(1 − {opt.dampening:g}) " if opt.dampening else ""
+            rule = f"v ← {g} at step 1, then v ← {mu} v + {damp}{g}; " + \
+                (f"p ← p − η ({g} + {mu} v)" if opt.nesterov else "p ← p − η v")
+    elif opt.name == "rmsprop":
+        rule = f"s ← {opt.alpha:g} s + {1 - opt.alpha:g} g², p ← p − η g / (√s + {opt.epsilon:g})"
+    elif opt.name == "adagrad":
+        rule = f"s ← s + g², p ← p − η g / (√s + {opt.epsilon:g})"
+    else:
+        b1, b2 = opt.betas
+        hats = "m̂ = m / (1 − β1^t), v̂ = v / (1 − β2^t)" if opt.bias_correction else "m̂ = m, v̂ = v (no bias correction)"
+        root = f"√(v̂ + {opt.epsilon:g})" if opt.eps_inside else f"(√v̂ + {opt.epsilon:g})"
+        first = f"p ← p − η {opt.decay:g} p, then " if opt.name == "adamw" and opt.decay else ""
+        rule = (f"m ← {b1:g} m + {1 - b1:g} g, v ← {b2:g} v + {1 - b2:g} g², {hats}; {first}"
+                f"p ← p − η m̂ / {root}")
+    return f"{opt.name} ({rate}): {rule}{decay}; the state shown is after step 1"
+

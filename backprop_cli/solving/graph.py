@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import graph, losses
+from ..engine import graph, losses, optimizers
 from ..engine.formula import Expr
 from ..engine.graph import GraphProgram, Rewrite
 from ..engine.model import GraphProblem
+from ..engine.optimizers import Moments
 from ..engine.tape import Interpreter
 from .results import GraphResult, LossResult, SharedResult, Value
 
@@ -46,16 +47,18 @@ def lay_out(problem: GraphProblem, program: GraphProgram, values: list, grads: l
 
 
 def update(problem: GraphProblem, params: dict[str, np.ndarray], program: GraphProgram, grads: list,
-            interpreter: Interpreter) -> dict[str, np.ndarray]:
+           interpreter: Interpreter, moments: Moments) -> dict[str, np.ndarray]:
+    """One step of the problem's optimizer; frozen parameters stay as they are."""
     rate = problem.training.learning_rate
     settle = interpreter.update
+    moments.t += 1
     updated = {}
     for name, value in params.items():
         grad = grads[program.names[name]]
         if name in problem.frozen or rate == 0 or grad is None:
             updated[name] = value
         else:
-            moved = value - rate * grad
+            moved = optimizers.step(moments, name, rate, value, grad)
             updated[name] = moved if settle is None else settle(moved)
     return updated
 

@@ -37,6 +37,16 @@ def _parameter_value(kind: str, shared) -> np.ndarray:
     return np.array({"shared": shared.value, "shared_grad": shared.grad, "shared_updated": shared.updated}[kind])
 
 
+def _state(address: Address, result, key) -> np.ndarray:
+    """What the optimizer kept for a parameter after the address's step (zeros where it kept nothing:
+    a frozen parameter)."""
+    kept = result.moments.get(address.step, {}).get(key, {})
+    if address.state in kept:
+        return np.asarray(kept[address.state], dtype=float)
+    whole = address._replace(kind=address.kind.removesuffix("_state"), index=None)
+    return np.zeros(np.shape(kind_of(result.problem).lookup(whole, result)))
+
+
 class _Worked:
     """Recording, solving and replaying, from the module that holds a kind's parts (see ``work``)."""
 
@@ -75,7 +85,12 @@ class Layered(_Worked):
     def lookup(address: Address, result) -> np.ndarray:
         """The value an address names in a result, as a float array (NaN where an entry is absent)."""
         problem, kind = result.problem, address.kind
-        if kind == "loss":
+        if kind.endswith("_state"):
+            key = {"weights_state": ("W", address.layer), "bias_state": ("b", address.layer)}.get(kind, ("shared",))
+            values = _state(address, result, key)
+            if kind == "shared_state":
+                values = values[problem.shared_index[address.name]]
+        elif kind == "loss":
             values = np.array(result.loss.value)
         elif kind.startswith("shared"):
             values = _parameter_value(kind, result.named[address.name])
@@ -134,7 +149,9 @@ class Graph(_Worked):
     def lookup(address: Address, result) -> np.ndarray:
         """The value an address names in a result, as a float array."""
         kind = address.kind
-        if kind == "loss":
+        if kind.endswith("_state"):
+            values = _state(address, result, address.name)
+        elif kind == "loss":
             values = np.array(result.loss.value if result.loss is not None else np.nan)
         elif kind.startswith("shared"):
             values = _parameter_value(kind, result.named[address.name])

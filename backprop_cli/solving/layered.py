@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import losses, network
+from ..engine import losses, network, optimizers
 from ..engine.model import Entries, Problem
+from ..engine.optimizers import Moments
 from ..engine.network import Parameters, Program, output_act_gradient, output_from_logits, used_values
 from ..engine.tape import Interpreter
 from .results import Built, LayerResult, LossResult, ParamResult, Result, SharedResult
@@ -32,29 +33,29 @@ def _grad(grads: Grads, slot: int, like: np.ndarray) -> np.ndarray:
 
 
 def update(problem: Problem, params: Parameters, program: Program, grads: Grads,
-            interpreter: Interpreter) -> Parameters:
-    """One gradient-descent step; frozen parameters and missing entries stay as they are."""
+           interpreter: Interpreter, moments: Moments) -> Parameters:
+    """One step of the problem's optimizer; frozen parameters and missing entries stay as they are."""
     rate = problem.training.learning_rate
     settle = interpreter.update
+    moments.t += 1
 
-    def step(value, slot, frozen):
-        if frozen or rate == 0:
-            return value
-        moved = _grad(grads, slot, value) * -rate  # one new array, then in place: value - rate * grad
-        moved += value
+    def step(key, value, slot, moving=None):
+        moved = optimizers.step(moments, key, rate, value, _grad(grads, slot, value), moving)
         return moved if settle is None else settle(moved)
 
     layers = problem.network.layers
-    weights = [step(params.weights[i], slots.weights, layer.weights.frozen)
-               for i, (layer, slots) in enumerate(zip(layers, program.layers))]
-    biases = [None if layer.bias is None else step(params.biases[i], slots.bias, layer.bias.frozen)
-              for i, (layer, slots) in enumerate(zip(layers, program.layers))]
+    weights, biases = [], []
+    for i, (layer, slots) in enumerate(zip(layers, program.layers)):
+        frozen = layer.weights.frozen or rate == 0
+        weights.append(params.weights[i] if frozen else step(("W", i + 1), params.weights[i], slots.weights))
+        if layer.bias is None or layer.bias.frozen or rate == 0:
+            biases.append(None if layer.bias is None else params.biases[i])
+        else:
+            biases.append(step(("b", i + 1), params.biases[i], slots.bias))
     frozen = np.array([p.frozen for p in problem.shared], dtype=bool)
-    shared = params.shared.copy()
-    if rate and len(shared):
-        shared[~frozen] -= rate * _grad(grads, program.shared, shared)[~frozen]
-        if settle is not None:
-            shared = settle(shared)
+    shared = params.shared
+    if rate and len(shared) and not frozen.all():
+        shared = step(("shared",), shared, program.shared, None if not frozen.any() else ~frozen)
     return Parameters(weights, biases, shared)
 
 

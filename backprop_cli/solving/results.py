@@ -101,6 +101,7 @@ class Result(Record):
     final_loss: float | None = None  # objective after the last update
     final: Parameters | None = None  # parameters after the last update
     warnings: list[str] = Fresh(list)
+    moments: dict[int, dict] = Fresh(dict)  # the optimizer's state after step k: the first, those asked, the last
 
     @property
     def trained(self) -> bool:
@@ -133,6 +134,7 @@ class GraphResult(Record):
     final_loss: float | None = None
     final: dict[str, np.ndarray] | None = None
     warnings: list[str] = Fresh(list)
+    moments: dict[int, dict] = Fresh(dict)  # the optimizer's state after step k: the first, those asked, the last
 
     @property
     def trained(self) -> bool:

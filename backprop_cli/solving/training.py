@@ -8,21 +8,32 @@ from typing import Any, Callable
 from ..engine.tape import Interpreter
 
 
-def train(result, program, interpreter: Interpreter, after_first: Any, update: Callable) -> None:
+def train(result, program, interpreter: Interpreter, after_first: Any, moments, update: Callable) -> None:
     """Take the training steps after the first one, replaying the recorded ``program`` with the
-    parameters of each step; record the loss before each step and the parameters and loss after the last.
+    parameters of each step; record the loss before each step, the optimizer's state after the steps
+    that are asked about, and the parameters and loss after the last.
 
     ``after_first`` are the parameters after the first step; ``update(params, grads)`` takes one step.
     """
     objective = program.objective
     result.history.append(float(program.tape.values[objective]))
     params = after_first
-    for _ in range(result.problem.training.steps - 1):
+    steps = result.problem.training.steps
+    kept = {step for step in _asked_steps(result.problem) if 1 < step <= steps} | {steps}
+    stateful = bool(moments.optimizer.state_names)
+    for step in range(2, steps + 1):
         values, grads = interpreter.run(objective, program.leaves(params))
         result.history.append(float(values[objective]))
         params = update(params, grads)
+        if stateful and step in kept:
+            result.moments[step] = moments.snapshot()
     result.final = params
     result.final_loss = float(interpreter.forward(program.leaves(params))[objective])
+
+
+def _asked_steps(problem) -> set[int]:
+    """The steps whose optimizer state an expected answer asks for."""
+    return {getattr(answer.address, "step", 1) for answer in problem.expected}
 
 
 def training_warnings(result) -> list[str]:

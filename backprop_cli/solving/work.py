@@ -10,6 +10,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..engine.optimizers import Moments
 from ..engine.tape import Interpreter
 from .training import train, training_warnings
 
@@ -21,11 +22,13 @@ def solve(kind, problem):
     interpreter = Interpreter(program.tape)
     values = program.tape.values  # recorded at the initial parameters: nothing to compute again
     grads = interpreter.backward(values, program.objective)
-    updated = kind.update(problem, kind.initial(problem), program, grads, interpreter)
+    moments = Moments(problem.training.optimizer)
+    updated = kind.update(problem, kind.initial(problem), program, grads, interpreter, moments)
     result = kind.lay_out(problem, program, values, grads, updated)
+    result.moments[1] = moments.snapshot()
     if result.trained:
-        train(result, program, interpreter, updated,
-              lambda params, grads: kind.update(problem, params, program, grads, interpreter))
+        train(result, program, interpreter, updated, moments,
+              lambda params, grads: kind.update(problem, params, program, grads, interpreter, moments))
     result.warnings.extend(kind.warnings(result))
     result.warnings.extend(training_warnings(result))
     return result
@@ -41,5 +44,8 @@ def replay(kind, problem, interpreter: Callable[[object], Interpreter], by_hand:
         program = kind.record(problem, by_hand=by_hand, rewrite=rewrite)
     worker = interpreter(program)
     values, grads = worker.run(program.objective)
-    updated = kind.update(problem, kind.initial(problem), program, grads, worker)
-    return kind.lay_out(problem, program, values, grads, updated)
+    moments = Moments(problem.training.optimizer)
+    updated = kind.update(problem, kind.initial(problem), program, grads, worker, moments)
+    result = kind.lay_out(problem, program, values, grads, updated)
+    result.moments[1] = moments.snapshot()
+    return result
