@@ -135,6 +135,13 @@ def _optimizer(node: Node, f: Fields) -> Optimizer | None:
             settings[key] = None
     if settings.get("nesterov") and not settings.get("momentum"):
         f.error(keys["nesterov"], "expected a momentum with nesterov: true (Nesterov momentum needs one)")
+    elif settings.get("nesterov") and settings.get("dampening"):
+        f.error(keys["dampening"], "expected no dampening with nesterov: true (as PyTorch requires)")
+    for key in ("dampening", "form"):
+        if settings.get(key) not in (None, 0, 0.0, "pytorch") and not settings.get("momentum"):
+            f.error(keys[key], f"expected a momentum with {key} (it changes only how momentum is kept)")
+    if settings.get("dampening") and settings.get("form") == "classical":
+        f.error(keys["dampening"], "expected no dampening with form: classical (dampening is PyTorch's)")
     if None in settings.values():
         return None
     return Optimizer(name, **settings)
