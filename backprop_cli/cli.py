@@ -252,6 +252,7 @@ def grade(key: str, submissions: tuple[str, ...], output_format: str, precision:
         backprop examples class/key.yaml class/sheets.csv && backprop grade key.yaml sheets.csv --details
     """
     from .checking.classroom import grade_paths, read_keys, submissions as found
+    from .console.progress import progress_bar
     from .console.reports import refuse_target, write, write_gradescope
     files, _ = found(list(submissions))
     inputs = [key, *files]
@@ -262,7 +263,7 @@ def grade(key: str, submissions: tuple[str, ...], output_format: str, precision:
     if not files:
         echo("backprop: nothing to grade: no answer sheets (YAML, CSV or TSV) found", err=True)
         sys.exit(EXIT_INVALID)
-    grades = grade_paths(keys, list(submissions), rounding, jobs, progress=_progress(len(files)))
+    grades = grade_paths(keys, list(submissions), rounding, jobs, progress=progress_bar(len(files), "grading", at_least=20))
     for refused in grades.refused:
         for diagnostic in refused.diagnostics:
             echo(diagnostic.format(), err=True)
@@ -281,22 +282,6 @@ def grade(key: str, submissions: tuple[str, ...], output_format: str, precision:
         print_reports(reports, colour)
         echo(layout.closing_line(grades))
     sys.exit(grades.exit_code)
-
-
-def _progress(files: int):
-    """A progress bar on a terminal for a long run (drawn on standard error); nothing when piped."""
-    if files < 20 or not sys.stderr.isatty():
-        return None
-    from rich.progress import Progress
-    bar = Progress(transient=True)
-    task = bar.add_task("grading", total=files)
-    bar.start()
-
-    def advance(done: int, total: int) -> None:
-        bar.update(task, completed=done)
-        if done >= total:
-            bar.stop()
-    return advance
 
 
 @main.command()

@@ -550,3 +550,40 @@ def test_start_up_imports_nothing_heavy():
             f"print(sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)\n")
     ran = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
     assert ran.returncode == 0 and ran.stderr == b"[]\n", ran.stderr
+
+
+LONG_TRAINING = """
+network:
+  inputs: 2
+  layers:
+    - {units: 2, activation: sigmoid, weights: [[0.15, 0.20], [0.25, 0.30]], bias: 0.35}
+    - {units: 2, activation: sigmoid, weights: [[0.40, 0.45], [0.50, 0.55]], bias: 0.60}
+input: [0.05, 0.10]
+target: [0.01, 0.99]
+loss: {kind: squared_error, factor: 1/2}
+train: {learning_rate: 0.5, steps: 3000, optimizer: adam}
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_long_training_shows_a_progress_bar_on_a_terminal_and_nothing_when_piped(tmp_path):
+    import pty
+    path = tmp_path / "long.yaml"
+    path.write_text(LONG_TRAINING)
+    command = [sys.executable, "-m", "backprop_cli", "run", str(path)]
+    piped = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert piped.returncode == 0 and piped.stderr == "" and "showing 21 of 3000 steps" in piped.stdout
+    main, terminal = pty.openpty()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=terminal, stdin=terminal)
+    os.close(terminal)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    assert child.wait(timeout=60) == 0
+    assert b"training" in drawn and "━".encode() in drawn

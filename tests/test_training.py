@@ -105,3 +105,15 @@ def test_a_folded_bias_is_penalised_only_with_include_bias(orientation, weights)
     assert without.loss.penalty == pytest.approx(4.0) and with_bias.loss.penalty == pytest.approx(29.0)
     np.testing.assert_allclose(without.layers[0].weights.grad.ravel(), [14, 14 + 4])
     np.testing.assert_allclose(with_bias.layers[0].weights.grad.ravel(), [14 + 10, 14 + 4])
+
+
+def test_a_long_history_shows_the_first_and_last_steps_and_evenly_spaced_ones_between():
+    from backprop_cli.render.report import MAX_HISTORY, loss_curve, shown_steps
+    assert shown_steps(MAX_HISTORY) == list(range(MAX_HISTORY))
+    shown = shown_steps(10_000)
+    assert len(shown) == MAX_HISTORY and shown[:5] == [0, 1, 2, 3, 4] and shown[-5:] == list(range(9995, 10_000))
+    gaps = np.diff(shown[4:-4])
+    assert gaps.max() - gaps.min() <= 1  # evenly spaced
+    curve, scale = loss_curve([8.0, 4.0, 2.0, 1.0, 0.5, 0.25])
+    assert (curve, scale) == ("█▇▅▄▂▁", " (log scale)")  # halvings: evenly apart on a log scale, 8 levels
+    assert loss_curve([1.0, float("nan"), 0.5]) == ("", "")

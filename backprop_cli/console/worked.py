@@ -10,13 +10,21 @@ from .stdin import NAME as STDIN_NAME
 STDIN = "-"
 
 
+TRAINING_BAR = 2_000  # training steps from which a terminal shows a progress bar
+
+
 def work(name: str):
     """The worked result of a file, or of standard input for ``-`` (raises ProblemError)."""
     from .. import api
+    from .progress import progress_bar
     if name == STDIN:
         from .stdin import load_stdin
-        return api.solve(load_stdin())
-    return api.solve(api.load(name))
+        problem = load_stdin()
+    else:
+        problem = api.load(name)
+    steps = problem.training.steps if problem.training.learning_rate else 0
+    bar = progress_bar(steps, "training", at_least=TRAINING_BAR)
+    return api.solve(problem) if bar is None else api.solve(problem, bar)
 
 
 def work_each(names: tuple[str, ...] | list[str]) -> Iterator:

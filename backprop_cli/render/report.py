@@ -83,12 +83,54 @@ def shared_table(result, fmt, title: str = "shared parameters") -> Table:
     return Table(title, columns, rows, [optimizer_note(problem.training)] if kept_names else [])
 
 
+MAX_HISTORY = 21  # steps shown in full; past that, the first, the last and evenly spaced ones
+CURVE = "▁▂▃▄▅▆▇█"
+CURVE_WIDTH = 60
+
+
 def history_table(result, fmt) -> Table:
-    """The loss before each training step and after the last."""
+    """The loss before each training step (a readable count of them) and after the last; past that
+    count, the loss curve of every step in one line."""
     n = result.problem.notation
-    rows = [[str(i + 1), fmt(v)] for i, v in enumerate(result.history)]
+    history = result.history
+    shown = shown_steps(len(history))
+    rows = [[str(i + 1), fmt(history[i])] for i in shown]
     rows.append(["after", fmt(result.final_loss)])
-    return Table("training", ["step", f"{n.loss} before the step"], rows)
+    notes = []
+    if len(shown) < len(history):  # the rows no longer tell the whole story: a curve does
+        notes.append(f"showing {len(shown)} of {len(history)} steps; --format json has every one")
+        curve, scale = loss_curve([*history, result.final_loss])
+        if curve:
+            notes.append(f"{n.loss} from step 1 to the end{scale}: {curve}")
+    return Table("training", ["step", f"{n.loss} before the step"], rows, notes)
+
+
+def shown_steps(count: int) -> list[int]:
+    """Which steps (from 0) a history of ``count`` shows: all, or the first and last five and steps
+    evenly spaced between them."""
+    if count <= MAX_HISTORY:
+        return list(range(count))
+    inner = MAX_HISTORY - 10
+    spaced = {5 + round(k * (count - 11) / (inner + 1)) for k in range(1, inner + 1)}
+    return sorted({*range(5), *spaced, *range(count - 5, count)})
+
+
+def loss_curve(losses: list[float]) -> tuple[str, str]:
+    """The losses in one line of block characters (the mean over equal runs of steps), low to high,
+    on a log scale when they are positive and span more than a factor 10 (then the second item says
+    so); empty when a loss is not finite or there is nothing to draw."""
+    values = np.asarray(losses, dtype=float)
+    if values.size < 3 or not np.isfinite(values).all():
+        return "", ""
+    buckets = np.array([chunk.mean() for chunk in np.array_split(values, min(CURVE_WIDTH, values.size))])
+    scale = ""
+    if buckets.min() > 0 and buckets.max() > 10 * buckets.min():
+        buckets, scale = np.log10(buckets), " (log scale)"
+    low, high = buckets.min(), buckets.max()
+    if high == low:
+        return CURVE[0] * len(buckets), scale
+    levels = np.minimum(((buckets - low) / (high - low) * len(CURVE)).astype(int), len(CURVE) - 1)
+    return "".join(CURVE[level] for level in levels), scale
 
 
 STATE_TITLES = {"v": "v", "s": "s", "m": "m", "m_hat": "m̂", "v_hat": "v̂"}  # columns of an optimizer's state

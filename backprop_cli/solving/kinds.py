@@ -24,7 +24,7 @@ class ProblemKind(Protocol):
     name: str
 
     def compile(self, problem): ...
-    def solve(self, problem): ...
+    def solve(self, problem, progress: Callable | None = None): ...
     def replay(self, problem, interpreter: Callable, **how): ...
     def resolve(self, text: str, problem) -> Address: ...
     def lookup(self, address: Address, result) -> np.ndarray: ...
@@ -59,8 +59,8 @@ class _Worked:
         return cls.parts().record(problem)
 
     @classmethod
-    def solve(cls, problem):
-        return work.solve(cls.parts(), problem)
+    def solve(cls, problem, progress: Callable | None = None):
+        return work.solve(cls.parts(), problem, progress)
 
     @classmethod
     def replay(cls, problem, interpreter: Callable, **how):
@@ -186,9 +186,9 @@ def kind_of(problem) -> ProblemKind:
     return KINDS[problem.kind]
 
 
-def solve(problem):
-    """Work a problem of any kind out."""
-    return kind_of(problem).solve(problem)
+def solve(problem, progress: Callable[[int, int], None] | None = None):
+    """Work a problem of any kind out; ``progress(done, total)`` hears how the training steps go."""
+    return kind_of(problem).solve(problem, progress)
 
 
 def lookup(address: Address, result) -> np.ndarray:

@@ -8,7 +8,11 @@ from typing import Any, Callable
 from ..engine.tape import Interpreter
 
 
-def train(result, program, interpreter: Interpreter, after_first: Any, moments, update: Callable) -> None:
+PROGRESS_EVERY = 500  # steps between two reports of progress
+
+
+def train(result, program, interpreter: Interpreter, after_first: Any, moments, update: Callable,
+          progress: Callable[[int, int], None] | None = None) -> None:
     """Take the training steps after the first one, replaying the recorded ``program`` with the
     parameters of each step; record the loss before each step, the optimizer's state after the steps
     that are asked about, and the parameters and loss after the last.
@@ -27,6 +31,8 @@ def train(result, program, interpreter: Interpreter, after_first: Any, moments, 
         params = update(params, grads)
         if stateful and step in kept:
             result.moments[step] = moments.snapshot()
+        if progress is not None and (step % PROGRESS_EVERY == 0 or step == steps):
+            progress(step, steps)
     result.final = params
     result.final_loss = float(interpreter.forward(program.leaves(params))[objective])
 

@@ -16,8 +16,9 @@ from .training import train, training_warnings
 
 
 @np.errstate(all="ignore")  # overflow and invalid values get the tool's own warnings
-def solve(kind, problem):
-    """The forward and backward pass, the update, and every training step the problem asks for."""
+def solve(kind, problem, progress: Callable[[int, int], None] | None = None):
+    """The forward and backward pass, the update, and every training step the problem asks for
+    (``progress(done, total)`` is told of the steps now and then)."""
     program = kind.record(problem)
     interpreter = Interpreter(program.tape)
     values = program.tape.values  # recorded at the initial parameters: nothing to compute again
@@ -28,7 +29,7 @@ def solve(kind, problem):
     result.moments[1] = moments.snapshot()
     if result.trained:
         train(result, program, interpreter, updated, moments,
-              lambda params, grads: kind.update(problem, params, program, grads, interpreter, moments))
+              lambda params, grads: kind.update(problem, params, program, grads, interpreter, moments), progress)
     result.warnings.extend(kind.warnings(result))
     result.warnings.extend(training_warnings(result))
     return result
