@@ -178,3 +178,63 @@ def test_drift_and_follows_carry_the_value_they_were_compared_with():
     drift, follows = found["a^(2)"], found["a^(1)_1"]
     assert drift.status == "drift" and np.allclose(drift.hand, hand["a^(2)"]) and drift.mistake == ""
     assert follows.status == "follows" and np.isclose(follows.hand, sigmoid(0.40)) and follows.mistake == ""
+
+
+ADAM = NET.replace("train: {learning_rate: 0.5}", "train: {learning_rate: 0.01, optimizer: {name: adam, betas: [0.8, 0.99]}}")
+
+
+def adam_first_step(eps_inside=False, bias_correction=True, betas=(0.8, 0.99), t=1, eps=1e-8):
+    """Adam's first step on W^(2), worked by hand, with one setting as a sheet may have got it."""
+    g = np.outer(by_hand()["δ^(2)"], by_hand()["a^(1)"])
+    m, v = (1 - betas[0]) * g, (1 - betas[1]) * g * g
+    if bias_correction:
+        m, v = m / (1 - betas[0] ** t), v / (1 - betas[1] ** t)
+    root = np.sqrt(v + eps) if eps_inside else np.sqrt(v) + eps
+    return W2 - 0.01 * m / root, m, v
+
+
+@pytest.mark.parametrize("slip, mistake", [
+    ({"bias_correction": False}, "no bias correction"),
+    ({"t": 2}, "timestep off by one"),
+])
+def test_adam_slips_are_named(slip, mistake):
+    updated, m, v = adam_first_step(**slip)
+    problem = loads(ADAM + "expected:\n" + f"  w^(2)': {written(updated, 9)}\n  v_hat[w^(2)]: {written(v, 12)}\n")
+    found = {v.answer.address.text: v for v in check(problem).verdicts}
+    assert found["w^(2)'"].mistake == mistake, found["w^(2)'"].reason
+    assert found["v_hat[w^(2)]"].mistake in (mistake, ""), found["v_hat[w^(2)]"].reason
+
+
+def test_betas_swapped_are_named_in_the_moments():
+    """At the first step the bias correction hides the betas in w' (m̂ = g, v̂ = g²): m itself shows them."""
+    g = np.outer(by_hand()["δ^(2)"], by_hand()["a^(1)"])
+    problem = loads(ADAM + f"expected:\n  m[w^(2)]: {written((1 - 0.99) * g, 10)}\n")
+    (verdict,) = check(problem).verdicts
+    assert verdict.mistake == "betas swapped", verdict.reason
+
+
+def test_epsilon_inside_the_root_is_named():
+    updated, _, _ = adam_first_step(eps_inside=True, eps=1e-3)
+    problem = loads(ADAM.replace("betas: [0.8, 0.99]}", "betas: [0.8, 0.99], eps: 0.001}")
+                    + f"expected:\n  w^(2)': {written(updated, 9)}\n")
+    (verdict,) = check(problem).verdicts
+    assert verdict.mistake == "eps inside", verdict.reason
+
+
+def test_the_other_momentum_form_is_named_for_the_velocity():
+    g = np.outer(by_hand()["δ^(2)"], by_hand()["a^(1)"])
+    classical_v = -0.5 * g  # v ← μ·0 − η g, where PyTorch's form keeps v = g
+    problem = loads(NET.replace("train: {learning_rate: 0.5}",
+                                "train: {learning_rate: 0.5, optimizer: {name: sgd, momentum: 0.9}}")
+                    + f"expected:\n  v[w^(2)]: {written(classical_v, 8)}\n")
+    (verdict,) = check(problem).verdicts
+    assert verdict.mistake == "momentum form", verdict.reason
+
+
+def test_another_learning_rate_is_named_for_adam_too():
+    """Every optimizer's first step is a multiple of η: Adam's with η = 1 moves each weight by about 1."""
+    updated, _, _ = adam_first_step()
+    with_one = W2 - (W2 - updated) / 0.01
+    problem = loads(ADAM + f"expected:\n  w^(2)': {written(with_one, 7)}\n")
+    (verdict,) = check(problem).verdicts
+    assert verdict.mistake == "learning rate" and "left out" in verdict.reason, verdict.reason

@@ -332,19 +332,20 @@ def _quantity_mix_up(case: Case):
 
 
 def _parameter(case: Case) -> tuple[np.ndarray, np.ndarray]:
-    """A parameter's value before the update and its gradient, at the answer's element."""
+    """A parameter's value before the update, at the answer's element, and the direction of its first
+    step: what the update takes off per unit of learning rate (the gradient, for gradient descent;
+    every optimizer's first step is a multiple of the learning rate)."""
     address = case.answer.address
-    base = address.kind.removesuffix("_updated")
-    before = lookup(address._replace(kind=base), case.result)
-    grad = lookup(address._replace(kind=base + "_grad"), case.result)
-    return before, grad
+    rate = case.replays.problem.training.learning_rate
+    before = lookup(address._replace(kind=address.kind.removesuffix("_updated")), case.result)
+    return before, (before - case.value) / rate
 
 
 def _ascent(case: Case):
     if case.replays.problem.training.learning_rate:
-        before, grad = _parameter(case)
+        before, direction = _parameter(case)
         rate = case.replays.problem.training.learning_rate
-        yield "gradient ascent: the update added the gradient (+ instead of −)", before + rate * grad
+        yield "gradient ascent: the update added the gradient (+ instead of −)", before + rate * direction
 
 
 def _other_rate(case: Case):
@@ -352,17 +353,17 @@ def _other_rate(case: Case):
     rate = case.replays.problem.training.learning_rate
     if not rate:
         return
-    before, grad = _parameter(case)
+    before, direction = _parameter(case)
     with np.errstate(all="ignore"):
-        implied = (before - case.answer.written) / grad
-    implied = implied[np.isfinite(implied) & (np.abs(grad) > 1e-12)]
+        implied = (before - case.answer.written) / direction
+    implied = implied[np.isfinite(implied) & (np.abs(direction) > 1e-12)]
     rates = [1.0, 10 * rate, rate / 10, 2 * rate, rate / 2]
     if implied.size and implied.mean() > 0:
         rates.append(float(f"{implied.mean():.1g}"))
     for other in dict.fromkeys(float(f"{r:.6g}") for r in rates):
         if not math.isclose(other, rate):
             words = "the learning rate left out (η = 1)" if other == 1 else f"learning rate {other:g}"
-            yield f"{words} used instead of {rate:g}", before - other * grad
+            yield f"{words} used instead of {rate:g}", before - other * direction
 
 
 def _bias_kept(case: Case):
@@ -518,6 +519,40 @@ def _graph_edges(case: Case):
         yield reason, case.with_change(("edge", out, index))
 
 
+def _optimizer_slips(name: str):
+    """The first step of the file's optimizer with one setting as a sheet may have got it wrong."""
+    def candidates(case: Case):
+        opt = case.replays.problem.training.optimizer
+        adam = opt.name in ("adam", "adamw")
+        if name == "eps inside" and adam:
+            where = "outside" if opt.eps_inside else "inside"
+            yield f"ε put {where} the square root", (("eps_inside", not opt.eps_inside),)
+        elif name == "no bias correction" and adam:
+            words = "Adam's bias correction left out (m and v used for m̂ and v̂)" if opt.bias_correction \
+                else "a bias correction applied that the file does not ask for"
+            yield words, (("bias_correction", not opt.bias_correction),)
+        elif name == "betas swapped" and adam and opt.betas[0] != opt.betas[1]:
+            yield "β1 and β2 swapped", (("betas", opt.betas[::-1]),)
+        elif name == "timestep off by one" and opt.name in ("adam", "adamw") and opt.bias_correction:
+            yield "the bias correction taken with t = 2 at the first step (the step count off by one)", \
+                (("first_step", opt.first_step + 1),)
+        elif name == "momentum form" and opt.name == "sgd" and opt.momentum:
+            other = "classical" if opt.form == "pytorch" else "pytorch"
+            words = "v ← μ v − η g, p ← p + v" if other == "classical" else "v ← μ v + g, p ← p − η v"
+            yield f"momentum kept the other way ({words})", (("form", other), ("dampening", 0.0))
+        elif name == "decay coupling" and opt.name in ("adam", "adamw") and opt.decay:
+            other, words = ("adam", "added to the gradient (coupled)") if opt.name == "adamw" else \
+                ("adamw", "taken off the weights apart from the gradient (decoupled)")
+            yield f"the weight decay {words}", (("name", other), ("weight_decay", opt.decay))
+
+    def replayed(case: Case):
+        if case.answer.address.step != 1:  # a replay is of the first step only
+            return
+        for words, changes in candidates(case):
+            yield words, case.with_change(("optimizer", *changes))
+    return replayed
+
+
 def _truncated(case: Case):
     yield "truncated instead of rounded", case.value
 
@@ -528,6 +563,7 @@ ANY = lambda kind: True  # noqa: E731
 _GRADIENT_LIKE = set(LAYERED) | set(UPDATED)
 _LOSS_SCALED = set(GRADIENTS) | {"loss"}
 _DOWNSTREAM = set(BACKWARD) | {"node_grad", "input_grad"}  # what a derivative's mistake reaches
+_OPTIMIZED = {*UPDATED, "weights_state", "bias_state", "shared_state"}  # what an optimizer's slip reaches
 
 # Most specific first: the first mistake that reproduces the written value is the one named.
 MISTAKES: tuple[Mistake, ...] = (
@@ -551,6 +587,9 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake("activation not applied", LAYERED_ONLY, lambda kind: kind not in ("input", "weights", "bias", "shared"),
             _not_applied),
     Mistake("z for a in gradient", LAYERED_ONLY, {"weights_grad", "weights_updated"}.__contains__, _input_pre),
+    *(Mistake(name, BOTH, _OPTIMIZED.__contains__, _optimizer_slips(name))
+      for name in ("eps inside", "no bias correction", "betas swapped", "timestep off by one", "momentum form",
+                   "decay coupling")),
     Mistake("other element", BOTH, lambda kind: kind != "loss", _other_elements, True),
     Mistake("other layer", LAYERED_ONLY, lambda kind: kind != "loss" and not kind.startswith("shared"),
             _other_layers, True),

@@ -318,6 +318,12 @@ class Replays:
         layers[layer - 1] = layers[layer - 1]._replace(activations=(identity,))
         return {"problem": self.problem._replace(network=network._replace(layers=tuple(layers)))}
 
+    def _optimizer(self, *changes: tuple[str, object]) -> dict:
+        """The first step taken with the optimizer's settings changed (name and value pairs)."""
+        training = self.problem.training
+        optimizer = training.optimizer._replace(**dict(changes))
+        return {"problem": self.problem._replace(training=training._replace(optimizer=optimizer))}
+
     def _input_pre(self, layer: int) -> dict:
         """Weight gradients of ``layer`` taken with the previous layer's z instead of its a."""
         previous = self.exact.layers[layer - 2]

@@ -43,6 +43,7 @@ class Optimizer(Record):
     weight_decay: float | None = None  # None: 0.01 for adamw, else 0
     bias_correction: bool = True
     eps_inside: bool = False
+    first_step: int = 1  # the number t of the first step taken (more than 1 for training resumed)
 
     @property
     def epsilon(self) -> float:
@@ -76,7 +77,7 @@ class Moments(Record):
 
     optimizer: Optimizer
     state: dict = Fresh(dict)  # parameter key -> {name: array}
-    t: int = 0
+    t: int = 0  # the steps taken (the first counts as optimizer.first_step)
 
     def snapshot(self) -> dict:
         """A copy of the state now: parameter key -> {name: array}."""
@@ -95,7 +96,7 @@ def step(moments: Moments, key, rate: float, value: np.ndarray, grad: np.ndarray
         return moved if moving is None else np.where(moving, moved, value)
     kept = moments.state.setdefault(key, {})
     g = grad + opt.decay * value if opt.decay and opt.name != "adamw" else grad
-    new, updates = _RULES[opt.name](opt, moments.t, rate, value, g, kept)
+    new, updates = _RULES[opt.name](opt, moments.t + opt.first_step - 1, rate, value, g, kept)
     if moving is not None:
         new = np.where(moving, new, value)
         updates = {name: np.where(moving, array, kept.get(name, np.zeros_like(array)))

@@ -38,13 +38,14 @@ def _parameter_value(kind: str, shared) -> np.ndarray:
 
 
 def _state(address: Address, result, key) -> np.ndarray:
-    """What the optimizer kept for a parameter after the address's step (zeros where it kept nothing:
-    a frozen parameter)."""
-    kept = result.moments.get(address.step, {}).get(key, {})
-    if address.state in kept:
-        return np.asarray(kept[address.state], dtype=float)
+    """What the optimizer kept for a parameter after the address's step: zeros where it kept nothing
+    (a frozen parameter), NaN where the result did not keep that step (a replay of the first step)."""
+    kept = result.moments.get(address.step)
+    if kept is not None and address.state in kept.get(key, {}):
+        return np.asarray(kept[key][address.state], dtype=float)
     whole = address._replace(kind=address.kind.removesuffix("_state"), index=None)
-    return np.zeros(np.shape(kind_of(result.problem).lookup(whole, result)))
+    shape = np.shape(kind_of(result.problem).lookup(whole, result))
+    return np.zeros(shape) if kept is not None else np.full(shape, np.nan)
 
 
 class _Worked:
