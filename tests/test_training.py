@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backprop_cli import load, loads, solve
+from backprop_cli import ProblemError, load, loads, solve
 from conftest import PROBLEMS
 from reference import reference
 
@@ -117,3 +117,64 @@ def test_a_long_history_shows_the_first_and_last_steps_and_evenly_spaced_ones_be
     curve, scale = loss_curve([8.0, 4.0, 2.0, 1.0, 0.5, 0.25])
     assert (curve, scale) == ("█▇▅▄▂▁", " (log scale)")  # halvings: evenly apart on a log scale, 8 levels
     assert loss_curve([1.0, float("nan"), 0.5]) == ("", "")
+
+
+MINI_BATCHES = """
+network:
+  inputs: 2
+  layers:
+    - {units: 2, activation: tanh, weights: [[0.1, -0.2], [0.3, 0.4]], bias: [0.1, -0.1]}
+    - {units: 1, activation: sigmoid, weights: [[0.5, -0.6]], bias: 0.2}
+input: [[0, 1], [1, 0], [1, 1], [0, 0], [0.5, 0.5]]
+target: [[1], [1], [0], [0], [1]]
+loss: {kind: binary_cross_entropy, samples: mean}
+train: {learning_rate: 0.5, batch_size: 2, epochs: 3, SHUFFLE}
+"""
+
+
+@pytest.mark.parametrize("seed", [None, 7])
+def test_mini_batches_one_update_per_batch_in_order_or_shuffled_each_epoch(seed):
+    """Worked in plain NumPy: batches of 2 of 5 samples (the last of each epoch has 1), the mean loss of
+    the batch, one gradient step each; shuffled with one generator drawing a permutation per epoch."""
+    text = MINI_BATCHES.replace(", SHUFFLE", "" if seed is None else f", shuffle: {{seed: {seed}}}")
+    result = solve(loads(text))
+    x = np.array([[0, 1], [1, 0], [1, 1], [0, 0], [0.5, 0.5]])
+    y = np.array([[1], [1], [0], [0], [1]], dtype=float)
+    w1, b1 = np.array([[0.1, -0.2], [0.3, 0.4]]), np.array([0.1, -0.1])
+    w2, b2 = np.array([[0.5, -0.6]]), np.array([0.2])
+    generator = None if seed is None else np.random.default_rng(seed)
+    losses, firsts = [], []
+    for _ in range(3):
+        order = np.arange(5) if generator is None else generator.permutation(5)
+        for start in range(0, 5, 2):
+            batch = order[start:start + 2]
+            firsts.append(batch)
+            xb, yb = x[batch], y[batch]
+            h = np.tanh(xb @ w1.T + b1)
+            o = 1 / (1 + np.exp(-(h @ w2.T + b2)))
+            losses.append(np.mean(-(yb * np.log(o) + (1 - yb) * np.log(1 - o))))
+            d2 = (o - yb) / len(batch)
+            d1 = (d2 @ w2) * (1 - h ** 2)
+            w2, b2 = w2 - 0.5 * d2.T @ h, b2 - 0.5 * d2.sum(axis=0)
+            w1, b1 = w1 - 0.5 * d1.T @ xb, b1 - 0.5 * d1.sum(axis=0)
+    assert result.problem.training.steps == 9
+    np.testing.assert_allclose(result.history, losses, rtol=1e-12)
+    np.testing.assert_allclose(result.final.weights[0], w1, rtol=1e-12)
+    np.testing.assert_allclose(result.final.biases[1], b2, rtol=1e-12)
+    assert list(result.batch) == list(firsts[0])  # the tables show the first step's samples
+    h = np.tanh(x @ w1.T + b1)
+    o = 1 / (1 + np.exp(-(h @ w2.T + b2)))
+    assert np.isclose(result.final_loss, np.mean(-(y * np.log(o) + (1 - y) * np.log(1 - o))), rtol=1e-12)
+
+
+@pytest.mark.parametrize("train, words", [
+    ("{learning_rate: 0.1, epochs: 2}", "expected a batch_size with epochs"),
+    ("{learning_rate: 0.1, batch_size: 9}", "expected a batch_size of at most 5"),
+    ("{learning_rate: 0.1, batch_size: 2, epochs: 2, steps: 3}", "expected steps or epochs, not both"),
+    ("{learning_rate: 0.1, batch_size: 2, shuffle: {sed: 1}}", "did you mean 'seed'"),
+])
+def test_bad_batch_settings_are_refused(train, words):
+    text = MINI_BATCHES.replace("{learning_rate: 0.5, batch_size: 2, epochs: 3, SHUFFLE}", train)
+    with pytest.raises(ProblemError) as error:
+        loads(text)
+    assert words in str(error.value) + "".join(d.hint for d in error.value.diagnostics)

@@ -104,9 +104,25 @@ class Training(Record):
     """Training settings: the learning rate, the steps, an L2 penalty and the optimizer."""
 
     learning_rate: float = 0.0
-    steps: int = 1
+    steps: int = 1  # updates in all (with batches: epochs × batches in an epoch)
     l2: L2 | None = None
     optimizer: Optimizer = PLAIN
+    batch_size: int | None = None  # None: every sample in every step
+    epochs: int | None = None
+    shuffle_seed: int | None = None  # None: samples in file order
+
+    def batch(self, samples: int, step: int) -> np.ndarray:
+        """The samples (indices, in order) that step ``step`` (from 1) works on."""
+        if self.batch_size is None:
+            return np.arange(samples)
+        per_epoch = -(-samples // self.batch_size)
+        epoch, k = divmod(step - 1, per_epoch)
+        order = np.arange(samples)
+        if self.shuffle_seed is not None:
+            generator = np.random.default_rng(self.shuffle_seed)
+            for _ in range(epoch + 1):  # one permutation per epoch, from one generator
+                order = generator.permutation(samples)
+        return order[k * self.batch_size:(k + 1) * self.batch_size]
 
 
 class Notation(Record):

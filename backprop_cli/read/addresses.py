@@ -271,7 +271,7 @@ def layered_shape(kind: str, layer: int, problem: Problem) -> tuple[int, ...]:
             raise AddressError(f"expected a layer with a bias, found none in layer {layer}")
         return spec.values.shape
     units = network.inputs if kind == "input" else network.layers[layer - 1].units
-    samples = len(problem.inputs)
+    samples = len(problem.training.batch(len(problem.inputs), 1))  # the first step's samples
     if samples == 1:
         return (units,)
     return (samples, units) if problem.samples_are == "rows" else (units, samples)

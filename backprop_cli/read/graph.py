@@ -34,6 +34,8 @@ def read_problem(tree: Node, f: Fields) -> GraphProblem:
     graph = read_graph(top["graph"], f) if "graph" in top else None
     loss = sections.loss(top["loss"], f) if "loss" in top else None
     training = sections.training(top, f)
+    if training.batch_size is not None:
+        f.error(top["train"], "expected no batch_size for a computation graph (its inputs are one sample)")
     settings = sections.check_settings(top, f)
     target = upstream = None
     if "loss" in top and "upstream" in top:

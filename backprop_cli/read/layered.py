@@ -59,6 +59,8 @@ class _Reader:
             for key in ("input", "target"):
                 if key in top:
                     self.check_numbers(top[key])
+        if "train" in top and inputs is not None:
+            training = sections.batches(training, len(inputs), top["train"], f)
         if "train" in top and network is not None and inputs is not None:
             from ..engine import cost
             seconds = self.training_seconds(network, len(inputs), training.steps)

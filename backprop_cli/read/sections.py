@@ -75,7 +75,8 @@ def training(top: dict[str, Node], f: Fields) -> Training:
     """``train:`` learning rate, steps and L2 penalty (no updates without it)."""
     if "train" not in top:
         return Training()
-    keys = f.keys(top["train"], ("learning_rate", "steps", "l2", "optimizer"), required=("learning_rate",)) or {}
+    keys = f.keys(top["train"], ("learning_rate", "steps", "l2", "optimizer", "batch_size", "epochs", "shuffle"),
+                  required=("learning_rate",)) or {}
     rate = f.number(keys["learning_rate"], "a learning rate", 0.0) if "learning_rate" in keys else None
     steps = f.integer(keys["steps"], "a number of steps", 1, MAX_STEPS) if "steps" in keys else 1
     l2 = None
@@ -90,7 +91,34 @@ def training(top: dict[str, Node], f: Fields) -> Training:
             strength = f.number(l2_node, "a penalty strength or {lambda: ..., include_bias: ...}", 0.0)
             l2 = None if strength is None else L2(strength)
     optimizer = _optimizer(keys["optimizer"], f) if "optimizer" in keys else PLAIN
-    return Training(rate or 0.0, steps or 1, l2, optimizer or PLAIN)
+    batch_size = f.integer(keys["batch_size"], "a batch size", 1) if "batch_size" in keys else None
+    epochs = f.integer(keys["epochs"], "a number of epochs", 1, MAX_STEPS) if "epochs" in keys else None
+    seed = None
+    if "shuffle" in keys:
+        shuffle = f.keys(keys["shuffle"], ("seed",), required=("seed",)) or {}
+        seed = f.integer(shuffle["seed"], "a seed", 0, 2**32 - 1) if "seed" in shuffle else None
+    for key in ("epochs", "shuffle"):
+        if key in keys and "batch_size" not in keys:
+            f.error(keys[key], f"expected a batch_size with {key} (without one, every step takes every sample)")
+    if "epochs" in keys and "steps" in keys:
+        f.error(keys["epochs"], "expected steps or epochs, not both (an epoch is one pass over the samples)")
+    return Training(rate or 0.0, steps or 1, l2, optimizer or PLAIN, batch_size, epochs, seed)
+
+
+def batches(training: Training, samples: int, node: Node, f: Fields) -> Training:
+    """The training with its steps counted from the epochs, once the number of samples is known."""
+    if training.batch_size is None:
+        return training
+    if training.batch_size > samples:
+        f.error(node, f"expected a batch_size of at most {samples} (the samples), found {training.batch_size}")
+        return training
+    if training.epochs is None:
+        return training
+    steps = training.epochs * -(-samples // training.batch_size)
+    if steps > MAX_STEPS:
+        f.error(node, f"expected at most {MAX_STEPS:,} steps in all, found {steps:,} ({training.epochs} epochs)")
+        return training
+    return training._replace(steps=steps)
 
 
 _SETTINGS = {  # the settings each optimizer takes, besides its name and weight_decay

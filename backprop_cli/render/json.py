@@ -114,6 +114,8 @@ def document(result: Result) -> dict[str, Any]:
             "final": _final(result, result.final),
             "final_shared": {p.name: _number(v) for p, v in zip(problem.shared, result.final.shared)},
             "optimizer": _optimizer(t.optimizer, result, _layered_key),
+            "batch_size": t.batch_size, "epochs": t.epochs, "shuffle_seed": t.shuffle_seed,
+            "first_batch": None if result.batch is None else [int(i) + 1 for i in result.batch],
         }
     return doc
 

@@ -35,10 +35,10 @@ def build(result: Result, precision: int = 6) -> Report:
         tables.append(shared_table(result, fmt))
     if result.trained and problem.training.steps > 1:
         tables += [history_table(result, fmt), _final_table(result, fmt)]
-    return Report(problem.title or problem.source, _convention_lines(problem, n), tables)
+    return Report(problem.title or problem.source, _convention_lines(problem, n, result.batch), tables)
 
 
-def _convention_lines(problem: Problem, n: Notation) -> list[str]:
+def _convention_lines(problem: Problem, n: Notation, batch: np.ndarray | None = None) -> list[str]:
     net = problem.network
     shape = " → ".join([str(net.inputs)] + [
         f"{layer.units} ({'/'.join(dict.fromkeys(str(a) for a in layer.activations))})" for layer in net.layers])
@@ -64,7 +64,17 @@ def _convention_lines(problem: Problem, n: Notation) -> list[str]:
         if t.l2:
             update += f"; L2 penalty {t.l2.strength:g} · ‖w‖² ({'weights and biases' if t.l2.include_bias else 'weights only'})"
         lines.append(update)
+        if batch is not None:
+            lines.append(_batch_line(t, batch))
     return lines
+
+
+def _batch_line(training, first: np.ndarray) -> str:
+    """Which samples the first step works on, and how the batches are drawn."""
+    order = "in file order" if training.shuffle_seed is None else f"shuffled each epoch (seed {training.shuffle_seed})"
+    epochs = f" ({training.epochs} epochs)" if training.epochs else ""
+    return (f"mini-batches of {training.batch_size}, {order}, one update each{epochs}; the tables show "
+            f"the first step, on samples {', '.join(str(i + 1) for i in first)} of the file")
 
 
 def _sample_rows(count: int) -> tuple[range, list[str]]:

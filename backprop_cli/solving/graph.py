@@ -20,6 +20,18 @@ def record(problem: GraphProblem, by_hand: bool = False, rewrite: Rewrite | None
     return graph.record(problem, rewrite)
 
 
+def samples(problem: GraphProblem) -> int:
+    return 1  # a graph's inputs are one sample
+
+
+def batch(problem: GraphProblem, indices: np.ndarray) -> GraphProblem:
+    return problem
+
+
+def batch_leaves(program: GraphProgram, problem: GraphProblem, indices: np.ndarray) -> dict[int, np.ndarray]:
+    return {}
+
+
 def initial(problem: GraphProblem) -> dict[str, np.ndarray]:
     return {name: value.copy() for name, value in problem.params.items()}
 

@@ -23,6 +23,23 @@ def record(problem: Problem, by_hand: bool = False, rewrite=None) -> Program:
     return network.record(problem, fuse=not by_hand)
 
 
+def samples(problem: Problem) -> int:
+    return len(problem.inputs)
+
+
+def batch(problem: Problem, indices: np.ndarray) -> Problem:
+    """The problem restricted to some samples (itself when it is all of them, in order)."""
+    if len(indices) == len(problem.inputs) and (indices == np.arange(len(indices))).all():
+        return problem
+    return problem._replace(inputs=problem.inputs[indices], targets=problem.targets[indices])
+
+
+def batch_leaves(program: Program, problem: Problem, indices: np.ndarray) -> dict[int, np.ndarray]:
+    """The input and target leaves of a program recorded for a batch, set to these samples."""
+    slots = program.tape.slots
+    return {slots[("act", 0)]: problem.inputs[indices], slots[("target",)]: problem.targets[indices]}
+
+
 def initial(problem: Problem) -> Parameters:
     return Parameters.initial(problem)
 

@@ -102,6 +102,7 @@ class Result(Record):
     final: Parameters | None = None  # parameters after the last update
     warnings: list[str] = Fresh(list)
     moments: dict[int, dict] = Fresh(dict)  # the optimizer's state after step k: the first, those asked, the last
+    batch: np.ndarray | None = None  # the samples of the file the first step worked on, when not all
 
     @property
     def trained(self) -> bool:
@@ -135,6 +136,7 @@ class GraphResult(Record):
     final: dict[str, np.ndarray] | None = None
     warnings: list[str] = Fresh(list)
     moments: dict[int, dict] = Fresh(dict)  # the optimizer's state after step k: the first, those asked, the last
+    batch: np.ndarray | None = None  # the samples of the file the first step worked on, when not all
 
     @property
     def trained(self) -> bool:

@@ -11,30 +11,41 @@ from ..engine.tape import Interpreter
 PROGRESS_EVERY = 500  # steps between two reports of progress
 
 
-def train(result, program, interpreter: Interpreter, after_first: Any, moments, update: Callable,
+def train(result, problem, kind, first, interpreter: Interpreter, after_first: Any, moments, update: Callable,
           progress: Callable[[int, int], None] | None = None) -> None:
-    """Take the training steps after the first one, replaying the recorded ``program`` with the
-    parameters of each step; record the loss before each step, the optimizer's state after the steps
-    that are asked about, and the parameters and loss after the last.
+    """Take the training steps after the first one, replaying a recorded program with the parameters
+    (and, with mini-batches, the samples) of each step; record the loss before each step, the
+    optimizer's state after the steps that are asked about, and the parameters and loss after the last
+    (over every sample).
 
-    ``after_first`` are the parameters after the first step; ``update(params, grads)`` takes one step.
+    ``first`` is the program of the first step and ``after_first`` the parameters after it;
+    ``update(params, grads, program, interpreter)`` takes one step.
     """
-    objective = program.objective
-    result.history.append(float(program.tape.values[objective]))
+    training = problem.training
+    result.history.append(float(first.tape.values[first.objective]))
     params = after_first
-    steps = result.problem.training.steps
-    kept = {step for step in _asked_steps(result.problem) if 1 < step <= steps} | {steps}
+    steps = training.steps
+    kept = {step for step in _asked_steps(problem) if 1 < step <= steps} | {steps}
     stateful = bool(moments.optimizer.state_names)
+    samples = kind.samples(problem)
+    programs = {len(training.batch(samples, 1)): (first, interpreter)}  # by batch size: at most two
     for step in range(2, steps + 1):
-        values, grads = interpreter.run(objective, program.leaves(params))
-        result.history.append(float(values[objective]))
-        params = update(params, grads)
+        batch = training.batch(samples, step)
+        if len(batch) not in programs:
+            recorded = kind.record(kind.batch(problem, batch))
+            programs[len(batch)] = (recorded, Interpreter(recorded.tape))
+        program, worker = programs[len(batch)]
+        leaves = {**program.leaves(params), **kind.batch_leaves(program, problem, batch)}
+        values, grads = worker.run(program.objective, leaves)
+        result.history.append(float(values[program.objective]))
+        params = update(params, grads, program, worker)
         if stateful and step in kept:
             result.moments[step] = moments.snapshot()
         if progress is not None and (step % PROGRESS_EVERY == 0 or step == steps):
             progress(step, steps)
     result.final = params
-    result.final_loss = float(interpreter.forward(program.leaves(params))[objective])
+    every = first if training.batch_size is None else kind.record(problem)
+    result.final_loss = float(Interpreter(every.tape).forward(every.leaves(params))[every.objective])
 
 
 def _asked_steps(problem) -> set[int]:

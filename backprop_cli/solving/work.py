@@ -19,17 +19,21 @@ from .training import train, training_warnings
 def solve(kind, problem, progress: Callable[[int, int], None] | None = None):
     """The forward and backward pass, the update, and every training step the problem asks for
     (``progress(done, total)`` is told of the steps now and then)."""
-    program = kind.record(problem)
+    batch = problem.training.batch(kind.samples(problem), 1)
+    first = kind.batch(problem, batch)  # the problem on the first step's samples
+    program = kind.record(first)
     interpreter = Interpreter(program.tape)
     values = program.tape.values  # recorded at the initial parameters: nothing to compute again
     grads = interpreter.backward(values, program.objective)
     moments = Moments(problem.training.optimizer)
-    updated = kind.update(problem, kind.initial(problem), program, grads, interpreter, moments)
-    result = kind.lay_out(problem, program, values, grads, updated)
+    updated = kind.update(first, kind.initial(problem), program, grads, interpreter, moments)
+    result = kind.lay_out(first, program, values, grads, updated)
     result.moments[1] = moments.snapshot()
+    result.batch = None if first is problem else batch
     if result.trained:
-        train(result, program, interpreter, updated, moments,
-              lambda params, grads: kind.update(problem, params, program, grads, interpreter, moments), progress)
+        train(result, problem, kind, program, interpreter, updated, moments,
+              lambda params, grads, recorded, worker: kind.update(problem, params, recorded, grads, worker, moments),
+              progress)
     result.warnings.extend(kind.warnings(result))
     result.warnings.extend(training_warnings(result))
     return result
