@@ -253,14 +253,6 @@ class Replays:
             return False
         return True
 
-    def rounded(self, digits: Digits):
-        """Every intermediate rounded (as by hand), the loss taken the long way."""
-        return self.run(Way((), digits))
-
-    def carried(self, answers: list[Answer], digits: Digits = None):
-        """The problem worked on from the student's own written values (and rounded, with ``digits``)."""
-        return self.run(Way(tuple(answers), digits))
-
     # -- the changes: one mistake in one place ------------------------------------------------------------
 
     def _change(self, way: Way, change: tuple) -> dict:
