@@ -138,10 +138,12 @@ def make_problem(seed: int = 0):
 
 def engine_step(problem, program, interpreter, params):
     """A replay of the recorded network (forward, backward) and the update, as solve() does each step."""
+    from backprop_cli.engine.optimizers import Moments
     from backprop_cli.solving.layered import update
 
     values, grads = interpreter.run(program.objective, program.leaves(params))
-    return float(values[program.objective]), update(problem, params, program, grads, interpreter)
+    moments = Moments(problem.training.optimizer)
+    return float(values[program.objective]), update(problem, params, program, grads, interpreter, moments)
 
 
 def hand_step(x, y, weights, biases, rate):

@@ -6,6 +6,7 @@ like that input: ``g`` is the gradient of the loss with respect to the op's outp
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -54,18 +55,41 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     """Sum a broadcast gradient back down to ``shape``."""
     if grad.shape == shape:
         return grad
-    extra = grad.ndim - len(shape)
-    if extra:
-        grad = grad.sum(axis=tuple(range(extra)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
-    return grad.reshape(shape)
+    if grad.ndim >= len(shape):
+        leading, kept = _broadcast_axes(grad.shape, shape)
+    else:  # fewer axes than the input: no broadcast to undo, only the reshape below
+        grad = grad.sum(axis=())
+        leading, kept = (), tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if leading:
+        grad = np.add.reduce(grad, axis=leading)
+    if kept:
+        grad = np.add.reduce(grad, axis=kept, keepdims=True)
+    return grad if type(grad) is np.ndarray and grad.shape == shape else grad.reshape(shape)
+
+
+@lru_cache(maxsize=256)
+def _broadcast_axes(grown: tuple[int, ...], shape: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The axes broadcasting from ``shape`` to ``grown`` added in front, and those it stretched from 1."""
+    extra = len(grown) - len(shape)
+    return (tuple(range(extra)),
+            tuple(i for i, n in enumerate(shape) if n == 1 and grown[extra + i] != 1))
+
+
+def _t(a: Array) -> Array:
+    """The last two axes swapped (a view)."""
+    return a.swapaxes(-1, -2) if type(a) is np.ndarray else np.swapaxes(a, -1, -2)
+
+
+def _shape(a) -> tuple[int, ...]:
+    """``np.shape(a)``, read directly off an array."""
+    return a.shape if type(a) is np.ndarray else np.shape(a)
 
 
 def _sigmoid(z: Array) -> Array:
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    """1 / (1 + e) where z >= 0, else e / (1 + e), with e = exp(-|z|) <= 1: neither side overflows."""
+    e = np.exp(np.copysign(z, -1.0))
+    numerator = np.where(z >= 0, 1.0, e)
+    return np.divide(numerator, 1.0 + e, out=numerator)
 
 
 def _log_softmax(z: Array, axis: int = -1) -> Array:
@@ -79,14 +103,14 @@ def _softplus(z: Array) -> Array:
 
 # Arithmetic --------------------------------------------------------------------------------------
 defop("add", np.add,
-      lambda g, out, a, b: unbroadcast(g, np.shape(a)),
-      lambda g, out, a, b: unbroadcast(g, np.shape(b)))
+      lambda g, out, a, b: unbroadcast(g, _shape(a)),
+      lambda g, out, a, b: unbroadcast(g, _shape(b)))
 defop("sub", np.subtract,
-      lambda g, out, a, b: unbroadcast(g, np.shape(a)),
-      lambda g, out, a, b: unbroadcast(-g, np.shape(b)))
+      lambda g, out, a, b: unbroadcast(g, _shape(a)),
+      lambda g, out, a, b: unbroadcast(-g, _shape(b)))
 defop("mul", np.multiply,
-      lambda g, out, a, b: unbroadcast(g * b, np.shape(a)),
-      lambda g, out, a, b: unbroadcast(g * a, np.shape(b)))
+      lambda g, out, a, b: unbroadcast(g * b, _shape(a)),
+      lambda g, out, a, b: unbroadcast(g * a, _shape(b)))
 defop("div", np.divide,
       lambda g, out, a, b: unbroadcast(g / b, np.shape(a)),
       lambda g, out, a, b: unbroadcast(-g * a / (b * b), np.shape(b)))
@@ -95,22 +119,50 @@ defop("pow", np.power,
       lambda g, out, a, b: unbroadcast(g * np.where(b == 0, 0.0, b * np.power(a, b - 1)), np.shape(a)),
       lambda g, out, a, b: unbroadcast(g * out * np.log(np.where(a > 0, a, 1.0)), np.shape(b)))
 defop("matmul", np.matmul,
-      lambda g, out, a, b: g @ np.swapaxes(b, -1, -2) if np.ndim(b) > 1 else np.multiply.outer(g, b),
-      lambda g, out, a, b: np.swapaxes(a, -1, -2) @ g if np.ndim(a) > 1 else np.multiply.outer(a, g))
+      lambda g, out, a, b: g @ _t(b) if np.ndim(b) > 1 else np.multiply.outer(g, b),
+      lambda g, out, a, b: _t(a) @ g if np.ndim(a) > 1 else np.multiply.outer(a, g))
 # A W^T, the out_in layer: the gradient of W comes out in W's own memory order, not as a transposed view.
-defop("matmul_t", lambda a, b: a @ np.swapaxes(b, -1, -2),
+defop("matmul_t", lambda a, b: a @ _t(b),
       lambda g, out, a, b: g @ b,
-      lambda g, out, a, b: np.swapaxes(g, -1, -2) @ a)
-defop("transpose", lambda a: np.swapaxes(a, -1, -2), lambda g, out, a: np.swapaxes(g, -1, -2), moves=True)
+      lambda g, out, a, b: _t(g) @ a)
+defop("transpose", _t, lambda g, out, a: _t(g), moves=True)
 
 
 def _sum_vjp(g: Array, out: Array, a: Array, axis=None, keepdims: bool = False) -> Array:
+    """``g`` spread back over the entries that were summed: the values ``np.broadcast_to`` would show,
+    in a new array where ``g`` is stretched (a broadcast view costs more to build than a small copy)."""
+    shape = _shape(a)
     if axis is not None and not keepdims:
-        g = np.expand_dims(g, axis)
-    return np.broadcast_to(g, np.shape(a))
+        kept = _kept_shape(shape, axis, _shape(g)) if type(axis) in (int, tuple) else None
+        if kept is None:
+            g = np.expand_dims(g, axis)
+        else:  # the view np.expand_dims makes
+            g = g.reshape(kept) if type(g) is np.ndarray else np.reshape(g, kept)
+    grown = _shape(g)
+    if grown == shape:
+        return g if type(g) is np.ndarray else np.asarray(g)
+    if len(grown) > len(shape):
+        return np.broadcast_to(g, shape)  # not a sum's gradient: refused as broadcast_to refuses it
+    spread = np.empty(shape, dtype=np.result_type(g))
+    spread[...] = g
+    return spread
 
 
-defop("sum", lambda a, axis=None, keepdims=False: np.sum(a, axis=axis, keepdims=keepdims), _sum_vjp)
+@lru_cache(maxsize=256)
+def _kept_shape(shape: tuple[int, ...], axis, summed: tuple[int, ...]) -> tuple[int, ...] | None:
+    """``shape`` with the summed axes as 1 (what ``np.expand_dims`` makes of a gradient of shape
+    ``summed``), or None where ``summed`` is not the shape of that sum."""
+    ndim = len(shape)
+    axes = axis if type(axis) is tuple else (axis,)
+    if not all(type(i) is int and -ndim <= i < ndim for i in axes) or len({i % ndim for i in axes}) < len(axes):
+        return None
+    axes = {i % ndim for i in axes}
+    if tuple(n for i, n in enumerate(shape) if i not in axes) != summed:
+        return None
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+defop("sum", lambda a, axis=None, keepdims=False: np.add.reduce(a, axis=axis, keepdims=keepdims), _sum_vjp)
 defop("mean", lambda a, axis=None, keepdims=False: np.mean(a, axis=axis, keepdims=keepdims),
       lambda g, out, a, axis=None, keepdims=False:
       _sum_vjp(g, out, a, axis, keepdims) * (np.size(out) / np.size(a)))

@@ -5,10 +5,16 @@ known at once. An ``Interpreter`` replays the steps, with new leaf values (train
 subclass, with one part done differently (a hand calculation: rounded, a rule swapped, a written
 value put in), and walks them backwards once. Gradients always accumulate, so a value used in
 several places receives the sum of its uses.
+
+Replayed exactly more than once (training), a tape is planned: its forward pass (``Replay``) and its
+backward pass from the root (``Descent``) become lists of the ops' own functions, looked up once and
+their attributes bound, called on the same values in the same order, so they give the same numbers
+bit for bit.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Callable, Hashable, NamedTuple
 
 import numpy as np
@@ -39,10 +45,13 @@ class Tape:
         self.slots: dict[Hashable, int] = {}  # label -> slot
         self.labels: dict[int, Hashable] = {}  # slot -> label
         self._needed: dict[int, list[int]] = {}
+        self._asked: set[Hashable] = set()  # plans asked for (``replay``, ``descent``), until the tape grows
+        self._plans: dict[Hashable, Any] = {}  # and those made, on their second asking
 
     def leaf(self, value: Any, trainable: bool = False, label: Hashable = None) -> int:
         """A constant (data, targets, masks), or a parameter whose gradient is wanted."""
         slot = len(self.values)
+        self._grown()
         self.values.append(np.asarray(value, dtype=float))
         self.trainable.append(trainable)
         self.leaves.append(slot)
@@ -58,6 +67,7 @@ class Tape:
         with np.errstate(all="ignore"):
             value = op.forward(*(self.values[i] for i in inputs), **attrs)
         slot = len(self.values)
+        self._grown()
         self.values.append(np.asarray(value, dtype=float))
         self.trainable.append(any(self.trainable[i] for i in inputs))
         self.steps.append(Step(op, inputs, attrs, slot))
@@ -83,6 +93,30 @@ class Tape:
             self._needed[root] = found[::-1]
         return self._needed[root]
 
+    def replay(self) -> "Replay | None":
+        """The forward pass planned for the exact interpreter, from the second time it is asked for
+        on; None the first time (a tape worked once is not worth planning)."""
+        return self._plan("forward", Replay)
+
+    def descent(self, root: int) -> "Descent | None":
+        """The backward pass from ``root`` planned for the exact interpreter, as ``replay``."""
+        return self._plan(root, Descent, root)
+
+    def _plan(self, key: Hashable, build: Callable, *args: Any):
+        plan = self._plans.get(key)
+        if plan is None:
+            if key not in self._asked:
+                self._asked.add(key)
+                return None
+            plan = self._plans[key] = build(self, *args)
+        return plan
+
+    def _grown(self) -> None:
+        if self._needed or self._asked:
+            self._needed.clear()
+            self._asked.clear()
+            self._plans.clear()
+
 
 Hook = Callable[..., Any]
 
@@ -95,6 +129,9 @@ class Interpreter:
     ``gradient(slot, grad)`` sees a slot's gradient once it is complete, before it flows on;
     ``contribution(grad)`` sees each term that is added into a gradient;
     ``update(value)`` sees each parameter value after a training step.
+
+    Without a hook or a swapped rule, the tape's plans (``Replay``, ``Descent``) do the work:
+    the same operations in the same order, without looking anything up again at each replay.
     """
 
     value: Hook | None = None
@@ -112,8 +149,41 @@ class Interpreter:
     def rule(self, step: Step, index: int):
         return step.op.vjp(index)
 
+    def exact(self) -> bool:
+        """Whether the tape is worked as recorded: no hook that sees values or gradients, no rule swapped."""
+        return (self.value is None and self.gradient is None and self.contribution is None
+                and not self.swaps_rules())
+
     def forward(self, leaves: dict[int, Array] | None = None) -> list[Array]:
         """Every slot's value, leaves taken from ``leaves`` where given, else as recorded."""
+        replay = self.tape.replay() if self.exact() else None
+        if replay is not None:
+            with np.errstate(all="ignore"):
+                return replay.forward(leaves)
+        return self._forward(leaves)
+
+    def run(self, root: int, leaves: dict[int, Array] | None = None) -> tuple[list[Array], list[Array | None]]:
+        """A forward pass, then the backward pass from ``root``: (values, gradients)."""
+        kind = type(self)
+        if kind.forward is not Interpreter.forward or kind.backward is not Interpreter.backward:
+            values = self.forward(leaves)
+            return values, self.backward(values, root)
+        exact = self.exact()
+        replay = self.tape.replay() if exact else None
+        descent = self.tape.descent(root) if exact else None
+        with np.errstate(all="ignore"):  # once for the whole step
+            values = self._forward(leaves) if replay is None else replay.forward(leaves)
+            return values, self._backward(values, root) if descent is None else descent.backward(values)
+
+    def backward(self, values: list[Array], root: int, seed: Any = 1.0) -> list[Array | None]:
+        """d(root)/d(slot) for every slot the root depends on through a parameter (None elsewhere)."""
+        descent = self.tape.descent(root) if self.exact() else None
+        if descent is not None:
+            with np.errstate(all="ignore"):
+                return descent.backward(values, seed)
+        return self._backward(values, root, seed)
+
+    def _forward(self, leaves: dict[int, Array] | None) -> list[Array]:
         tape = self.tape
         values = list(tape.values)
         if leaves:
@@ -129,17 +199,11 @@ class Interpreter:
                 values[out] = result if hook is None else hook(out, np.asarray(result, dtype=float))
         return values
 
-    def run(self, root: int, leaves: dict[int, Array] | None = None) -> tuple[list[Array], list[Array | None]]:
-        """A forward pass, then the backward pass from ``root``: (values, gradients)."""
-        values = self.forward(leaves)
-        return values, self.backward(values, root)
-
-    def backward(self, values: list[Array], root: int, seed: Any = 1.0) -> list[Array | None]:
-        """d(root)/d(slot) for every slot the root depends on through a parameter (None elsewhere)."""
+    def _backward(self, values: list[Array], root: int, seed: Any = 1.0) -> list[Array | None]:
         tape = self.tape
         trainable = tape.trainable
         grads: list[Array | None] = [None] * len(values)
-        grads[root] = np.broadcast_to(np.asarray(seed, dtype=float), np.shape(values[root])).copy()
+        grads[root] = _seed(seed, np.shape(values[root]))
         on_grad, add = self.gradient, self.contribution
         custom_rules = self.swaps_rules()
         with np.errstate(all="ignore"):
@@ -163,4 +227,79 @@ class Interpreter:
                 for slot in tape.parameters:
                     if grads[slot] is not None:
                         grads[slot] = on_grad(slot, grads[slot])
+        return grads
+
+
+def _seed(seed: Any, shape: tuple[int, ...]) -> Array:
+    """The gradient of the root with respect to itself: ``seed`` in every entry."""
+    return np.broadcast_to(np.asarray(seed, dtype=float), shape).copy()
+
+
+def _bound(function: Callable, attrs: dict[str, Any]) -> Callable:
+    return partial(function, **attrs) if attrs else function
+
+
+class Replay:
+    """A tape's forward pass planned for the exact interpreter: each step's forward function, looked
+    up once with its attributes bound, and the slots it reads and writes, in recorded order."""
+
+    def __init__(self, tape: Tape):
+        self.recorded = tape.values
+        self.steps = [(_bound(op.forward, attrs), inputs, out) for op, inputs, attrs, out in tape.steps]
+
+    def forward(self, leaves: dict[int, Array] | None = None) -> list[Array]:
+        """Every slot's value, as ``Interpreter.forward`` gives it (call it inside ``np.errstate``)."""
+        values = list(self.recorded)
+        if leaves:
+            for slot, value in leaves.items():
+                values[slot] = value
+        for function, inputs, out in self.steps:
+            values[out] = function(*[values[i] for i in inputs])
+        return values
+
+
+class Descent:
+    """A tape's backward pass from one root planned for the exact interpreter: the steps the root
+    depends on through a parameter, last first, each with the VJP of each trainable input resolved
+    once and its attributes bound. A slot's first term is kept as it comes, each later one is added to
+    the sum so far, as in ``Interpreter.backward``."""
+
+    def __init__(self, tape: Tape, root: int):
+        self.root = root
+        self.steps = []
+        reached: set[int] = set()  # slots that a term has reached already
+        for k in reversed(tape.needed(root)):
+            op, inputs, attrs, out = tape.steps[k]
+            rules = []
+            for index, slot in enumerate(inputs):
+                if tape.trainable[slot]:
+                    rules.append((_bound(op.vjp(index), attrs), slot, slot in reached))
+                    reached.add(slot)
+            self.steps.append((out, (out, *inputs), rules))
+        self._ones: tuple[tuple[int, ...] | None, Array | None] = (None, None)  # the seed 1, with its shape
+
+    def backward(self, values: list[Array], seed: Any = 1.0) -> list[Array | None]:
+        """Every slot's gradient, as ``Interpreter.backward`` gives it (call it inside ``np.errstate``)."""
+        root = self.root
+        grads: list[Array | None] = [None] * len(values)
+        shape = np.shape(values[root])
+        if type(seed) is float and seed == 1.0:  # the usual seed, made once for its shape, then copied
+            known, ones = self._ones
+            if known != shape:
+                ones = _seed(seed, shape)
+                self._ones = (shape, ones)
+            grads[root] = ones.copy()
+        else:
+            grads[root] = _seed(seed, shape)
+        for out, operands, rules in self.steps:
+            g = grads[out]
+            if g is None:
+                continue
+            arguments = [values[i] for i in operands]
+            for rule, slot, adds in rules:
+                term = rule(g, *arguments)
+                if adds and grads[slot] is not None:
+                    grads[slot] = grads[slot] + term
+                else:
+                    grads[slot] = term
         return grads

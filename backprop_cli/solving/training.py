@@ -29,13 +29,17 @@ def train(result, problem, kind, first, interpreter: Interpreter, after_first: A
     stateful = bool(moments.optimizer.state_names)
     samples = kind.samples(problem)
     programs = {len(training.batch(samples, 1)): (first, interpreter)}  # by batch size: at most two
+    program, worker = first, interpreter
     for step in range(2, steps + 1):
-        batch = training.batch(samples, step)
-        if len(batch) not in programs:
-            recorded = kind.record(kind.batch(problem, batch))
-            programs[len(batch)] = (recorded, Interpreter(recorded.tape))
-        program, worker = programs[len(batch)]
-        leaves = {**program.leaves(params), **kind.batch_leaves(program, problem, batch)}
+        if training.batch_size is None:  # every sample, every step: the leaves as recorded
+            leaves = program.leaves(params)
+        else:
+            batch = training.batch(samples, step)
+            if len(batch) not in programs:
+                recorded = kind.record(kind.batch(problem, batch))
+                programs[len(batch)] = (recorded, Interpreter(recorded.tape))
+            program, worker = programs[len(batch)]
+            leaves = {**program.leaves(params), **kind.batch_leaves(program, problem, batch)}
         values, grads = worker.run(program.objective, leaves)
         result.history.append(float(values[program.objective]))
         params = update(params, grads, program, worker)
