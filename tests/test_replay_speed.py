@@ -250,3 +250,21 @@ def _summed_down(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     return (grad.sum(axis=axes, keepdims=True) if axes else grad).reshape(shape)
+
+
+@pytest.mark.parametrize("path", PROBLEM_FILES, ids=lambda p: str(p.relative_to(PROBLEMS)))
+def test_a_pass_towards_the_trained_leaves_gives_their_gradients_bit_for_bit(path, rng):
+    """Training asks only for the gradients of the parameters it moves: those are the same bytes."""
+    problem = load(str(path))
+    parts = kind_of(problem).parts()
+    program = parts.record(problem)
+    tape, root = program.tape, program.objective
+    wanted = parts.trained_leaves(problem, program)
+    leaves = moved(tape, rng)
+    _, grads = general(tape, root, leaves)
+    interpreter = Interpreter(tape)
+    interpreter.run(root, leaves, wanted)  # asked for once: not planned yet
+    _, fast = interpreter.run(root, leaves, wanted)
+    assert isinstance(tape.descent(root, wanted), Descent)
+    for slot in wanted:
+        assert same(grads[slot], fast[slot]), f"gradient of parameter slot {slot}"

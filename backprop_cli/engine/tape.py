@@ -98,9 +98,10 @@ class Tape:
         on; None the first time (a tape worked once is not worth planning)."""
         return self._plan("forward", Replay)
 
-    def descent(self, root: int) -> "Descent | None":
-        """The backward pass from ``root`` planned for the exact interpreter, as ``replay``."""
-        return self._plan(root, Descent, root)
+    def descent(self, root: int, wanted: frozenset[int] | None = None) -> "Descent | None":
+        """The backward pass from ``root`` planned for the exact interpreter, as ``replay``; with
+        ``wanted``, only towards those leaves (the others' gradients are left out)."""
+        return self._plan((root, wanted), Descent, root, wanted)
 
     def _plan(self, key: Hashable, build: Callable, *args: Any):
         plan = self._plans.get(key)
@@ -162,15 +163,17 @@ class Interpreter:
                 return replay.forward(leaves)
         return self._forward(leaves)
 
-    def run(self, root: int, leaves: dict[int, Array] | None = None) -> tuple[list[Array], list[Array | None]]:
-        """A forward pass, then the backward pass from ``root``: (values, gradients)."""
+    def run(self, root: int, leaves: dict[int, Array] | None = None,
+            wanted: frozenset[int] | None = None) -> tuple[list[Array], list[Array | None]]:
+        """A forward pass, then the backward pass from ``root``: (values, gradients). ``wanted``, the
+        leaves whose gradients are needed, lets a planned pass leave the others out (None: every one)."""
         kind = type(self)
         if kind.forward is not Interpreter.forward or kind.backward is not Interpreter.backward:
             values = self.forward(leaves)
             return values, self.backward(values, root)
         exact = self.exact()
         replay = self.tape.replay() if exact else None
-        descent = self.tape.descent(root) if exact else None
+        descent = self.tape.descent(root, wanted) if exact else None
         with np.errstate(all="ignore"):  # once for the whole step
             values = self._forward(leaves) if replay is None else replay.forward(leaves)
             return values, self._backward(values, root) if descent is None else descent.backward(values)
@@ -235,6 +238,25 @@ def _seed(seed: Any, shape: tuple[int, ...]) -> Array:
     return np.broadcast_to(np.asarray(seed, dtype=float), shape).copy()
 
 
+def _depends(tape: Tape, wanted: frozenset[int]) -> list[bool]:
+    """For every slot, whether it depends on one of the ``wanted`` leaves."""
+    live = [slot in wanted for slot in range(len(tape.values))]
+    for step in tape.steps:
+        live[step.out] = any(live[i] for i in step.inputs)
+    return live
+
+
+def _needed(tape: Tape, root: int, live: list[bool]) -> list[int]:
+    """The steps the root depends on through a live slot, in recorded order."""
+    wanted, found = {root}, []
+    for k in range(len(tape.steps) - 1, -1, -1):
+        step = tape.steps[k]
+        if step.out in wanted and live[step.out]:
+            found.append(k)
+            wanted.update(i for i in step.inputs if live[i])
+    return found[::-1]
+
+
 def _bound(function: Callable, attrs: dict[str, Any]) -> Callable:
     return partial(function, **attrs) if attrs else function
 
@@ -264,15 +286,16 @@ class Descent:
     once and its attributes bound. A slot's first term is kept as it comes, each later one is added to
     the sum so far, as in ``Interpreter.backward``."""
 
-    def __init__(self, tape: Tape, root: int):
+    def __init__(self, tape: Tape, root: int, wanted: frozenset[int] | None = None):
         self.root = root
         self.steps = []
+        live = tape.trainable if wanted is None else _depends(tape, wanted)
         reached: set[int] = set()  # slots that a term has reached already
-        for k in reversed(tape.needed(root)):
+        for k in reversed(tape.needed(root) if wanted is None else _needed(tape, root, live)):
             op, inputs, attrs, out = tape.steps[k]
             rules = []
             for index, slot in enumerate(inputs):
-                if tape.trainable[slot]:
+                if live[slot]:
                     rules.append((_bound(op.vjp(index), attrs), slot, slot in reached))
                     reached.add(slot)
             self.steps.append((out, (out, *inputs), rules))

@@ -32,6 +32,11 @@ def batch_leaves(program: GraphProgram, problem: GraphProblem, indices: np.ndarr
     return {}
 
 
+def trained_leaves(problem: GraphProblem, program: GraphProgram) -> frozenset[int]:
+    """The parameter slots training moves."""
+    return frozenset(program.names[name] for name in problem.params if name not in problem.frozen)
+
+
 def initial(problem: GraphProblem) -> dict[str, np.ndarray]:
     return {name: value.copy() for name, value in problem.params.items()}
 

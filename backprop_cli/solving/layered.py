@@ -40,6 +40,25 @@ def batch_leaves(program: Program, problem: Problem, indices: np.ndarray) -> dic
     return {slots[("act", 0)]: problem.inputs[indices], slots[("target",)]: problem.targets[indices]}
 
 
+def moves(entries: Entries) -> bool:
+    """Whether training moves a weight matrix or bias vector of its own: not frozen, and some entry
+    its own (not every one shared or absent)."""
+    return not entries.frozen and (entries.own_mask is None or bool(entries.own_mask.any()))
+
+
+def trained_leaves(problem: Problem, program: Program) -> frozenset[int]:
+    """The parameter slots training moves: the others' gradients need not be worked out."""
+    slots = set()
+    for layer, layer_slots in zip(problem.network.layers, program.layers):
+        if moves(layer.weights):
+            slots.add(layer_slots.weights)
+        if layer.bias is not None and moves(layer.bias):
+            slots.add(layer_slots.bias)
+    if any(not p.frozen for p in problem.shared):
+        slots.add(program.shared)
+    return frozenset(slots)
+
+
 def initial(problem: Problem) -> Parameters:
     return Parameters.initial(problem)
 

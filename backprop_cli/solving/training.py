@@ -30,6 +30,7 @@ def train(result, problem, kind, first, interpreter: Interpreter, after_first: A
     samples = kind.samples(problem)
     programs = {len(training.batch(samples, 1)): (first, interpreter)}  # by batch size: at most two
     program, worker = first, interpreter
+    wanted: dict[int, frozenset[int]] = {}  # by program: the gradients training uses
     for step in range(2, steps + 1):
         if training.batch_size is None:  # every sample, every step: the leaves as recorded
             leaves = program.leaves(params)
@@ -40,7 +41,9 @@ def train(result, problem, kind, first, interpreter: Interpreter, after_first: A
                 programs[len(batch)] = (recorded, Interpreter(recorded.tape))
             program, worker = programs[len(batch)]
             leaves = {**program.leaves(params), **kind.batch_leaves(program, problem, batch)}
-        values, grads = worker.run(program.objective, leaves)
+        if id(program) not in wanted:
+            wanted[id(program)] = kind.trained_leaves(problem, program)
+        values, grads = worker.run(program.objective, leaves, wanted[id(program)])
         result.history.append(float(values[program.objective]))
         params = update(params, grads, program, worker)
         if stateful and step in kept:
