@@ -45,6 +45,12 @@ class Entries(Record):
     shared: dict[tuple[int, ...], str] = Fresh(dict)
     frozen: bool = False
 
+    @cached_property
+    def has_own(self) -> bool:
+        """Whether some entry is a parameter of its own (not every one shared or absent)."""
+        mask = self.own_mask
+        return mask is None or bool(mask.any())
+
     @property
     def own_mask(self) -> np.ndarray | None:
         """True where the entry is a parameter of its own; None when every entry is."""

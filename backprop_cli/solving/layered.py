@@ -43,7 +43,7 @@ def batch_leaves(program: Program, problem: Problem, indices: np.ndarray) -> dic
 def moves(entries: Entries) -> bool:
     """Whether training moves a weight matrix or bias vector of its own: not frozen, and some entry
     its own (not every one shared or absent)."""
-    return not entries.frozen and (entries.own_mask is None or bool(entries.own_mask.any()))
+    return not entries.frozen and entries.has_own
 
 
 def trained_leaves(problem: Problem, program: Program) -> frozenset[int]:
@@ -81,10 +81,15 @@ def update(problem: Problem, params: Parameters, program: Program, grads: Grads,
 
     layers = problem.network.layers
     weights, biases = [], []
+    stateless = moments.optimizer.plain  # an entry with no gradient of its own then stays as it is
+
+    def still(entries) -> bool:
+        return rate == 0 or entries.frozen or (stateless and not moves(entries))
+
     for i, (layer, slots) in enumerate(zip(layers, program.layers)):
-        frozen = layer.weights.frozen or rate == 0
-        weights.append(params.weights[i] if frozen else step(("W", i + 1), params.weights[i], slots.weights))
-        if layer.bias is None or layer.bias.frozen or rate == 0:
+        weights.append(params.weights[i] if still(layer.weights) else step(("W", i + 1), params.weights[i],
+                                                                            slots.weights))
+        if layer.bias is None or still(layer.bias):
             biases.append(None if layer.bias is None else params.biases[i])
         else:
             biases.append(step(("b", i + 1), params.biases[i], slots.bias))
