@@ -38,6 +38,8 @@ FORMULAS = {  # one formula per op of the formula language, on x (vector of 4) a
     "add": "x + M", "sub": "M - x", "mul": "x * M", "div": "M / (x * x + 1)", "pow": "(x * x + 1) ** 1.5",
     "neg": "-x", "matmul": "M @ x", "dot": "dot(x, x)", "transpose": "transpose(M) @ M[:, 0]",
     "exp": "exp(x)", "log": "log(x * x + 1)", "sqrt": "sqrt(x * x + 1)", "abs": "abs(x)",
+    "sin": "sin(M)", "cos": "cos(x)", "tan": "tan(x / 4)", "square": "square(M)",
+    "log2": "log(x * x + 1, 2) + pi * e", "power": "pow(x * x + 1, 1.5)",
     "sum": "sum(M, axis=0)", "mean": "mean(M)", "max": "max(M, axis=1)", "min": "min(x)",
     "maximum": "max(x, M[1])", "minimum": "min(M[0], x, 0.5)", "concat": "concat(x, M[1], x)",
     "index": "x[[2, 0, 3, 1]] * x[1:3][0]", "stack": "[x[0] * x[1], sum(x), 2]",
@@ -60,6 +62,9 @@ NUMPY = {  # the same formulas written directly in NumPy: the forward values to 
     "div": lambda x, M: M / (x * x + 1), "pow": lambda x, M: (x * x + 1) ** 1.5, "neg": lambda x, M: -x,
     "matmul": lambda x, M: M @ x, "dot": lambda x, M: x @ x, "transpose": lambda x, M: M.T @ M[:, 0],
     "exp": lambda x, M: np.exp(x), "log": lambda x, M: np.log(x * x + 1), "sqrt": lambda x, M: np.sqrt(x * x + 1),
+    "sin": lambda x, M: np.sin(M), "cos": lambda x, M: np.cos(x), "tan": lambda x, M: np.tan(x / 4),
+    "square": lambda x, M: M * M, "log2": lambda x, M: np.log2(x * x + 1) + np.pi * np.e,
+    "power": lambda x, M: (x * x + 1) ** 1.5,
     "abs": lambda x, M: np.abs(x), "sum": lambda x, M: M.sum(axis=0), "mean": lambda x, M: M.mean(),
     "max": lambda x, M: M.max(axis=1), "min": lambda x, M: x.min(), "maximum": lambda x, M: np.maximum(x, M[1]),
     "minimum": lambda x, M: np.minimum(np.minimum(M[0], x), 0.5),
@@ -80,7 +85,7 @@ def test_formula_values_match_numpy_written_directly(op):
 
 
 def test_every_function_of_the_formula_language_has_a_case():
-    assert set(FUNCTIONS) - {"dot"} <= set(FORMULAS) | {"max", "min"} and "dot" in FORMULAS
+    assert set(FUNCTIONS) - {"dot", "pow"} <= set(FORMULAS) | {"max", "min"} and {"dot", "power"} <= set(FORMULAS)
     assert {"max", "min", "maximum", "minimum", "matmul", "stack", "index"} <= set(FORMULAS)
 
 

@@ -1,7 +1,7 @@
 """Formulas of a computation graph: parsed by Python's ``ast`` against a whitelist, never evaluated.
 
-Allowed: numbers, names defined earlier, ``+ - * / ** @``, unary minus, parentheses, calls of the
-functions in ``FUNCTIONS``, indexing and slicing with constant integers (``x[2]``, ``x[1:3]``,
+Allowed: numbers, names defined earlier, ``pi`` and ``e`` (where no name takes them), ``+ - * / ** @``,
+unary minus, parentheses, calls of the functions in ``FUNCTIONS`` (``log(x, base)`` too), indexing and slicing with constant integers (``x[2]``, ``x[1:3]``,
 ``x[[2, 4, 3, 0, 1]]``, ``W[0, 1]``; 0-based like Python), and lists of expressions (stacked into a
 vector). Everything else (attributes, keywords other than ``axis``/``slope``/``alpha``, lambdas,
 comprehensions, strings, dunder names) is an error at the formula's position.
@@ -19,10 +19,12 @@ from .ops import ACTIVATIONS
 FUNCTIONS: dict[str, tuple[str, object]] = {
     **{name: (name, 1) for name in ACTIVATIONS},
     "exp": ("exp", 1), "log": ("log", 1), "sqrt": ("sqrt", 1), "abs": ("abs", 1),
+    "sin": ("sin", 1), "cos": ("cos", 1), "tan": ("tan", 1), "square": ("square", 1), "pow": ("pow", 2),
     "sum": ("sum", 1), "mean": ("mean", 1), "max": ("max", "1+"), "min": ("min", "1+"),
     "dot": ("matmul", 2), "transpose": ("transpose", 1), "concat": ("concat", "1+"),
 }
 KEYWORDS = {"axis", "slope", "alpha"}
+CONSTANTS = {"pi": math.pi, "e": math.e}  # names that are numbers, unless the problem defines them
 BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
           ast.MatMult: "matmul"}
 
@@ -130,6 +132,8 @@ def _build(node: ast.AST, known: _Scope, used: set[str]) -> Expr:
         if node.id in known.later:
             raise FormulaError(f"expected a name defined before this formula, found '{node.id}', defined "
                                "after it (nodes are computed in the order written; a cycle?)", offset)
+        if node.id not in known.known and node.id in CONSTANTS:
+            return Expr("number", CONSTANTS[node.id], offset=offset)
         if node.id not in known.known:
             from ..errors import did_you_mean
             raise FormulaError(f"expected a name defined before this formula, found '{node.id}'", offset,
@@ -166,6 +170,9 @@ def _call(node: ast.Call, known: _Scope, used: set[str]) -> Expr:
     op, arity = FUNCTIONS[name]
     _count(node.args, f"arguments of {name}", offset)
     args = [_expr(a, known, used) for a in node.args]
+    if name == "log" and len(args) == 2:  # log(x, base) = ln x / ln base
+        return Expr("op", "div", [Expr("op", "log", args[:1], offset=offset),
+                                  Expr("op", "log", args[1:], offset=offset)], offset=offset)
     if (arity == "1+" and not args) or (isinstance(arity, int) and len(args) != arity):
         want = "at least one argument" if arity == "1+" else f"{arity} argument{'s' if arity != 1 else ''}"
         raise FormulaError(f"expected {want} for {name}, found {len(args)}", offset)
@@ -181,6 +188,32 @@ def _call(node: ast.Call, known: _Scope, used: set[str]) -> Expr:
     if name in ("max", "min") and len(args) > 1:
         op = "maximum" if name == "max" else "minimum"
     return Expr("op", op, args, attrs, offset)
+
+
+def constant(text: str) -> float | None:
+    """The value of a formula made of numbers, pi, e, arithmetic and functions, as a number may be
+    written in a file (``1 + sin(pi/4)``, ``2/3``, ``e**-1``); None when the text is not one."""
+    try:
+        expr, used = parse(text, known=frozenset())
+    except FormulaError:
+        return None
+    if used:
+        return None
+    from .ops import OPS
+
+    def value(node: Expr):
+        if node.kind == "number":
+            return node.value
+        if node.kind != "op":  # lists and indexing make arrays, not a number
+            raise FormulaError("expected a number")
+        return OPS[node.value].forward(*[value(arg) for arg in node.args], **node.attrs)
+    try:
+        import numpy as np
+        with np.errstate(all="ignore"):
+            result = value(expr)
+    except (FormulaError, TypeError, ValueError):
+        return None
+    return float(result) if getattr(result, "ndim", 0) == 0 else None
 
 
 def _finite(value: int | float, offset: int) -> float:

@@ -244,6 +244,10 @@ defop("minimum", np.minimum, _pick(True, False), _pick(False, False))
 
 # Elementwise functions ---------------------------------------------------------------------------
 defop("exp", np.exp, lambda g, out, a: g * out)
+defop("sin", np.sin, lambda g, out, a: g * np.cos(a))
+defop("cos", np.cos, lambda g, out, a: -g * np.sin(a))
+defop("tan", np.tan, lambda g, out, a: g * (1.0 + out * out))
+defop("square", np.square, lambda g, out, a: g * (2.0 * a))
 defop("log", np.log, lambda g, out, a: g / a)
 defop("sqrt", np.sqrt, lambda g, out, a: g / (2.0 * out))
 defop("abs", np.abs, lambda g, out, a: g * np.sign(a))

@@ -13,6 +13,7 @@ from .yaml_tree import Node
 # compiled on first use (re caches them): most files write their numbers as YAML numbers.
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _FRACTION = r"([-+]?\d+) */ *(\d+)"
+_DATE = r"\d{4}-\d\d?-\d\d?"
 MAX_HINTS = 100  # past this many problems in a file, no more "did you mean" is worked out
 MAX_NUMBER_TEXT = 400  # characters of a number written as text; longer ones are not numbers
 
@@ -105,7 +106,8 @@ class Fields:
 
 
 def as_number(value: object) -> float | None:
-    """A float from a YAML int, float, or numeric string ('1e-3', '1/2'); None otherwise."""
+    """A float from a YAML int, float, or numeric string ('1e-3', '1/2', or an expression of numbers,
+    pi, e and the formula functions: '1 + sin(pi/4)'); None otherwise."""
     if isinstance(value, bool):
         return None
     try:
@@ -121,6 +123,11 @@ def as_number(value: object) -> float | None:
             if match and int(match.group(2)) != 0:
                 from fractions import Fraction  # rare: keeps start-up cheap
                 return float(Fraction(int(match.group(1)), int(match.group(2))))
+            if re.match(_DATE, text):  # YAML's timestamp, such as 2001-12-14: a date, not a subtraction
+                return None
+            if text and text.isascii() and text.isprintable() and not text.isidentifier() or text in ("pi", "e"):
+                from ..engine.formula import constant  # an expression: only files that write one pay for it
+                return constant(text)
     except OverflowError:  # an integer beyond float range: reported as not finite
         return -math.inf if str(value).lstrip().startswith("-") else math.inf
     except ValueError:  # more digits than Python converts

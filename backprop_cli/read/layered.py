@@ -245,7 +245,7 @@ class _Reader:
                 return self.shared_bias(node, shape, layer_name, key, frozen)
             return self.random(node, shape, seed, fan_in, fan_out, frozen)
         if not node.is_sequence:
-            if as_number(value) is None and isinstance(value, str) and value in self.shared:
+            if isinstance(value, str) and value in self.shared:  # a parameter's name, even pi or e
                 return Entries(np.zeros(shape), shared={i: value for i in np.ndindex(shape)}, frozen=frozen)
             number = self.f.number(node, "a number, a list, a parameter name or {init: ...}")
             return None if number is None else Entries(np.full(shape, number), frozen=frozen)
@@ -260,8 +260,9 @@ class _Reader:
             if item.value is None:
                 absent[index] = True
                 continue
-            number = as_number(item.value)
-            if number is None and isinstance(item.value, str) and item.value in self.shared:
+            named = isinstance(item.value, str) and item.value in self.shared  # even pi or e
+            number = None if named else as_number(item.value)
+            if named:
                 shared[index] = item.value
             elif number is None:
                 self.f.error(item, f"expected a number, null (no connection) or a parameter name, found "
