@@ -222,7 +222,7 @@ def test_nothing_usual_is_said_when_nothing_fits():
     ("z^(hiden)", "did you mean"),
     ("w^(1)_45", "expected indices from (1, 1) to (3, 2)"),
     ("dL/dδ^(1)", "expected a value"),
-    ("z^(1)'", "only parameters are updated"),
+    ("z^(1)@5", "expected a step from 0 to 1"),
 ])
 def test_bad_addresses_say_what_was_expected(address, message):
     problem = loads(NET)

@@ -178,3 +178,39 @@ def test_bad_batch_settings_are_refused(train, words):
     with pytest.raises(ProblemError) as error:
         loads(text)
     assert words in str(error.value) + "".join(d.hint for d in error.value.diagnostics)
+
+
+def test_quantities_after_updates_are_addressable():
+    """E', out^(2)', δ^(2)' (after one update) and E@3, w^(2)_11@3 (after three), worked in plain NumPy."""
+    sigmoid = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    x, y = np.array([0.05, 0.10]), np.array([0.01, 0.99])
+    w1, w2 = np.array([[0.15, 0.20], [0.25, 0.30]]), np.array([[0.40, 0.45], [0.50, 0.55]])
+    seen = []
+    for _ in range(3):
+        h = sigmoid(w1 @ x + 0.35)
+        o = sigmoid(w2 @ h + 0.60)
+        d2 = (o - y) * o * (1 - o)
+        d1 = (w2.T @ d2) * h * (1 - h)
+        w1, w2 = w1 - 0.5 * np.outer(d1, x), w2 - 0.5 * np.outer(d2, h)
+        h = sigmoid(w1 @ x + 0.35)
+        o = sigmoid(w2 @ h + 0.60)
+        seen.append({"E": 0.5 * np.sum((o - y) ** 2), "out": o, "delta": (o - y) * o * (1 - o), "w2": w2.copy()})
+    text = (PROBLEMS / "mazur.yaml").read_text().split("expected:")[0].replace(
+        "train: {learning_rate: 0.5}", "train: {learning_rate: 0.5, steps: 3}")
+    text += (f"expected:\n  E': {seen[0]['E']:.12f}\n  out^(2)': [{seen[0]['out'][0]:.12f}, {seen[0]['out'][1]:.12f}]\n"
+             f"  δ^(2)_1': {seen[0]['delta'][0]:.12f}\n  E@3: {seen[2]['E']:.12f}\n  w^(2)_11@3: {seen[2]['w2'][0, 0]:.12f}\n"
+             f"  E@0: 0.298371108760\n")
+    from backprop_cli import check
+    report = check(loads(text))
+    assert [v.status for v in report.verdicts] == ["correct"] * 6, [v.reason for v in report.verdicts]
+
+
+@pytest.mark.parametrize("address, words", [
+    ("E@4", "expected a step from 0 to 3"),
+    ("w^(2)_11'@2", "expected one step mark"),
+])
+def test_bad_steps_are_refused(address, words):
+    text = (PROBLEMS / "mazur.yaml").read_text().split("expected:")[0].replace(
+        "train: {learning_rate: 0.5}", "train: {learning_rate: 0.5, steps: 3}") + f"expected:\n  {address}: 1\n"
+    problem = loads(text)
+    assert words in problem.unreadable[0].reason

@@ -61,6 +61,8 @@ class Influence:
     def sources(self, answer: Answer, earlier: list[Answer]) -> list[Answer]:
         """The earlier answers this one is computed from: the nearest written on every path to it
         (an answer written in part does not stop the search behind it)."""
+        if answer.address.after:  # worked at other parameters: nothing of the first step carries into it
+            return []
         start = self.node(answer)
         if start is None:
             return list(earlier)

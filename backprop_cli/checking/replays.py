@@ -45,8 +45,8 @@ Digits = int | tuple[tuple[str, int], ...] | None  # every step, or (kind, decim
 
 
 def can_carry(address: Address) -> bool:
-    """Whether a wrong written value of this kind can be carried into what follows."""
-    return address.kind in CARRIED
+    """Whether a wrong written value of this kind can be carried into what follows (in the first step)."""
+    return address.kind in CARRIED and not address.after
 
 
 class Way(NamedTuple):

@@ -48,13 +48,15 @@ class Address(NamedTuple):
     shape: tuple[int, ...] = ()  # of the whole array the kind yields
     state: str = ""  # for kinds ending in _state: what the optimizer keeps (m, v, m_hat, v_hat, s)
     step: int = 1  # for kinds ending in _state: after which training step
+    after: int = 0  # the quantity worked out at the parameters after this many updates (E', L@100)
 
     @property
-    def stage(self) -> tuple[int, int, int]:
-        """Sort key: the order a hand calculation computes it (backward quantities output first)."""
+    def stage(self) -> tuple[int, int, int, int]:
+        """Sort key: the order a hand calculation computes it (backward quantities output first), the
+        quantities after updates after those of the first step."""
         backward = self.kind in ("grad_act", "delta", "node_grad")
         within = 1 if self.kind in ("act", "delta") else 0  # z before a; dL/da before delta
-        return (ORDER[self.kind], -self.layer if backward else self.layer, within)
+        return (self.after, ORDER[self.kind], -self.layer if backward else self.layer, within)
 
 
 def symbols(problem: Problem) -> dict[str, str]:
@@ -126,12 +128,43 @@ def _state(text: str, problem, resolve) -> Address | None:
     return inner._replace(text=text, kind=inner.kind + "_state", state=state, step=step)
 
 
+_AFTER = re.compile(r"(?P<body>.+?)(?:@(?P<step>[0-9]+)|(?P<once>'))")
+
+
+def _after(text: str, problem, resolve) -> Address | None:
+    """A quantity at the parameters after updates: ``E'``, ``a^(1)_2'`` (after one), ``L@10000``,
+    ``w^(2)_11@3`` (after that many; ``@0`` before any). None for text written otherwise, and for a
+    parameter's own ``'`` (its updated value, read as before)."""
+    match = _AFTER.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        address = resolve(match["body"], problem)
+    except AddressError:
+        return None
+    if match["once"] and address.kind in ("weights", "bias", "shared"):
+        return None  # w' is the updated parameter
+    if address.kind.endswith(("_updated", "_state")) or address.after:
+        raise AddressError(f"expected one step mark, after a value of the first step, found '{text}'")
+    steps = problem.training.steps if problem.training.learning_rate else 0
+    after = 1 if match["once"] else int(match["step"])
+    if after > steps:
+        raise AddressError(f"expected a step from 0 to {steps} (the updates the file makes), found {after}"
+                           if steps else "values after an update need a learning rate: the file has no train: section")
+    return address._replace(text=text, after=after)
+
+
 def resolve_graph(text: str, problem: GraphProblem) -> Address:
     """An address in a computation graph: a node, input or parameter by name (``b2``, ``x_3``,
-    ``dL/dx_1``, ``w'``), or the loss. ``x_1`` counts from 1 like a sheet, ``x[0]`` from 0 like a formula."""
-    state = _state(_one_line(text), problem, resolve_graph)
+    ``dL/dx_1``, ``w'``), or the loss. ``x_1`` counts from 1 like a sheet, ``x[0]`` from 0 like a formula;
+    ``'`` or ``@k`` after it, at the parameters after one or k updates."""
+    text = _one_line(text)
+    state = _state(text, problem, resolve_graph)
     if state is not None:
         return _trained(state, problem)
+    after = _after(text, problem, resolve_graph)
+    if after is not None:
+        return after
     nodes = problem.node_index
     whole = _WHOLE.fullmatch(_one_line(text))
     loss, body, updated = whole["loss"], whole["body"], bool(whole["updated"])
@@ -178,8 +211,12 @@ class _GraphNames:
 
 def resolve_layered(text: str, problem: Problem) -> Address:
     """Resolve an address against a layered problem, or raise AddressError saying what was expected."""
-    state = _state(_one_line(text), problem, _layered)
-    return _trained(state or _layered(text, problem), problem)
+    text = _one_line(text)
+    state = _state(text, problem, _layered)
+    if state is not None:
+        return _trained(state, problem)
+    after = _after(text, problem, resolve_layered)
+    return after if after is not None else _trained(_layered(text, problem), problem)
 
 
 def _layered(text: str, problem: Problem) -> Address:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..engine.network import Parameters, used_values
+from ..solving.kinds import after
 from ..solving.results import ParamResult, Result
 
 SCHEMA = "backprop-cli/result"
@@ -114,6 +115,7 @@ def document(result: Result) -> dict[str, Any]:
             "final": _final(result, result.final),
             "final_shared": {p.name: _number(v) for p, v in zip(problem.shared, result.final.shared)},
             "optimizer": _optimizer(t.optimizer, result, _layered_key),
+            "final_outputs": array(after(result, t.steps).layers[-1].act),
             "batch_size": t.batch_size, "epochs": t.epochs, "shuffle_seed": t.shuffle_seed,
             "first_batch": None if result.batch is None else [int(i) + 1 for i in result.batch],
         }
@@ -174,6 +176,7 @@ def graph_document(result) -> dict[str, Any]:
                            "history": [_number(v) for v in result.history],
                            "final_loss": _number(result.final_loss),
                            "final": {name: array(v) for name, v in result.final.items()},
+                           "final_output": array(after(result, problem.training.steps).named[problem.output].value),
                            "optimizer": _optimizer(problem.training.optimizer, result, str)}
     return doc
 

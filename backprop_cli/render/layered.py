@@ -35,6 +35,8 @@ def build(result: Result, precision: int = 6) -> Report:
         tables.append(shared_table(result, fmt))
     if result.trained and problem.training.steps > 1:
         tables += [history_table(result, fmt), _final_table(result, fmt)]
+    if result.trained:
+        tables.append(_after_table(result, fmt))
     return Report(problem.title or problem.source, _convention_lines(problem, n, result.batch), tables)
 
 
@@ -196,6 +198,25 @@ def _parameter_table(problem: Problem, layer: LayerResult, result: Result, fmt) 
     columns = (["parameter", "value", f"∂{problem.notation.loss}/∂parameter"] + [STATE_TITLES[n] for n in kept_names]
                + (["updated"] if trained else []))
     return Table(f"parameters of {_layer_title(layer)}", columns, rows, notes)
+
+
+def _after_table(result: Result, fmt) -> Table:
+    """The loss and the outputs at the parameters after the last update, over every sample."""
+    from ..solving.kinds import after
+    steps = result.problem.training.steps
+    worked = after(result, steps)
+    n = result.problem.notation
+    last = len(worked.layers)
+    rows = [[f"{n.loss}@{steps}", fmt(worked.loss.value)]]
+    outputs = worked.layers[-1].act
+    for s, row in enumerate(outputs):
+        for j, value in enumerate(row):
+            sample = f"sample {s + 1}: " if len(outputs) > 1 else ""
+            rows.append([f"{sample}{n.act}^({last})_{j + 1}@{steps}", fmt(value)])
+    note = f"at the parameters after {'the update' if steps == 1 else f'{steps} updates'}, over every sample " \
+           f"(in expected: {n.loss}' or {n.loss}@{steps}, {n.act}^({last})')"
+    return Table(f"after {'the update' if steps == 1 else f'{steps} updates'}", ["quantity", "value"], rows[:1 + 64],
+                 [note])
 
 
 def _final_table(result: Result, fmt) -> Table:

@@ -37,6 +37,11 @@ def trained_leaves(problem: GraphProblem, program: GraphProgram) -> frozenset[in
     return frozenset(program.names[name] for name in problem.params if name not in problem.frozen)
 
 
+def with_parameters(problem: GraphProblem, params: dict[str, np.ndarray]) -> GraphProblem:
+    """The problem with these parameter values as its initial ones."""
+    return problem._replace(params={name: np.array(value, copy=True) for name, value in params.items()})
+
+
 def initial(problem: GraphProblem) -> dict[str, np.ndarray]:
     return {name: value.copy() for name, value in problem.params.items()}
 

@@ -37,6 +37,32 @@ def _parameter_value(kind: str, shared) -> np.ndarray:
     return np.array({"shared": shared.value, "shared_grad": shared.grad, "shared_updated": shared.updated}[kind])
 
 
+def _after(address: Address, result) -> np.ndarray:
+    """A quantity worked out at the parameters after ``address.after`` updates, over every sample (NaN
+    where the result did not keep them: a replay of the first step)."""
+    worked = after(result, address.after)
+    if worked is None:
+        whole = lookup(address._replace(after=0), result)
+        return np.full(np.shape(whole), np.nan)
+    return lookup(address._replace(after=0), worked)
+
+
+def after(result, steps: int):
+    """The problem worked out at the parameters after ``steps`` updates (made once, then kept), or None
+    when the result did not keep those parameters."""
+    if steps in result.after_worked:
+        return result.after_worked[steps]
+    params = result.after.get(steps)
+    if params is None:
+        return None
+    kind = kind_of(result.problem)
+    problem = result.whole if result.whole is not None else result.problem
+    training = problem.training._replace(steps=1, batch_size=None, epochs=None, shuffle_seed=None)
+    moved = kind.parts().with_parameters(problem, params)._replace(training=training, expected=[])
+    worked = result.after_worked[steps] = kind.solve(moved)
+    return worked
+
+
 def _state(address: Address, result, key) -> np.ndarray:
     """What the optimizer kept for a parameter after the address's step: zeros where it kept nothing
     (a frozen parameter), NaN where the result did not keep that step (a replay of the first step)."""
@@ -86,6 +112,8 @@ class Layered(_Worked):
     def lookup(address: Address, result) -> np.ndarray:
         """The value an address names in a result, as a float array (NaN where an entry is absent)."""
         problem, kind = result.problem, address.kind
+        if address.after:
+            return _after(address, result)
         if kind.endswith("_state"):
             key = {"weights_state": ("W", address.layer), "bias_state": ("b", address.layer)}.get(kind, ("shared",))
             values = _state(address, result, key)
@@ -150,6 +178,8 @@ class Graph(_Worked):
     def lookup(address: Address, result) -> np.ndarray:
         """The value an address names in a result, as a float array."""
         kind = address.kind
+        if address.after:
+            return _after(address, result)
         if kind.endswith("_state"):
             values = _state(address, result, address.name)
         elif kind == "loss":

@@ -59,6 +59,17 @@ def trained_leaves(problem: Problem, program: Program) -> frozenset[int]:
     return frozenset(slots)
 
 
+def with_parameters(problem: Problem, params: Parameters) -> Problem:
+    """The problem with these parameter values as its initial ones."""
+    network = problem.network
+    layers = tuple(layer._replace(weights=layer.weights._replace(values=np.array(params.weights[i], copy=True)),
+                                  bias=None if layer.bias is None else
+                                  layer.bias._replace(values=np.array(params.biases[i], copy=True)))
+                   for i, layer in enumerate(network.layers))
+    shared = tuple(p._replace(value=float(v)) for p, v in zip(problem.shared, params.shared))
+    return problem._replace(network=network._replace(layers=layers), shared=shared)
+
+
 def initial(problem: Problem) -> Parameters:
     return Parameters.initial(problem)
 

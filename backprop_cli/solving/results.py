@@ -103,6 +103,9 @@ class Result(Record):
     warnings: list[str] = Fresh(list)
     moments: dict[int, dict] = Fresh(dict)  # the optimizer's state after step k: the first, those asked, the last
     batch: np.ndarray | None = None  # the samples of the file the first step worked on, when not all
+    whole: object = None  # with mini-batches: the problem over every sample (``problem`` is the first batch's)
+    after: dict[int, object] = Fresh(dict)  # the parameters after k updates: the last, and those asked
+    after_worked: dict[int, object] = Fresh(dict)  # the problem worked out at them, when asked for
 
     @property
     def trained(self) -> bool:
@@ -137,6 +140,9 @@ class GraphResult(Record):
     warnings: list[str] = Fresh(list)
     moments: dict[int, dict] = Fresh(dict)  # the optimizer's state after step k: the first, those asked, the last
     batch: np.ndarray | None = None  # the samples of the file the first step worked on, when not all
+    whole: object = None  # with mini-batches: the problem over every sample (``problem`` is the first batch's)
+    after: dict[int, object] = Fresh(dict)  # the parameters after k updates: the last, and those asked
+    after_worked: dict[int, object] = Fresh(dict)  # the problem worked out at them, when asked for
 
     @property
     def trained(self) -> bool:

@@ -25,7 +25,9 @@ def train(result, problem, kind, first, interpreter: Interpreter, after_first: A
     result.history.append(float(first.tape.values[first.objective]))
     params = after_first
     steps = training.steps
-    kept = {step for step in _asked_steps(problem) if 1 < step <= steps} | {steps}
+    kept = {step for step in _asked_steps(problem) if 1 <= step <= steps} | {steps}
+    if 1 in kept:
+        result.after[1] = params
     stateful = bool(moments.optimizer.state_names)
     samples = kind.samples(problem)
     programs = {len(training.batch(samples, 1)): (first, interpreter)}  # by batch size: at most two
@@ -46,8 +48,10 @@ def train(result, problem, kind, first, interpreter: Interpreter, after_first: A
         values, grads = worker.run(program.objective, leaves, wanted[id(program)])
         result.history.append(float(values[program.objective]))
         params = update(params, grads, program, worker)
-        if stateful and step in kept:
-            result.moments[step] = moments.snapshot()
+        if step in kept:
+            result.after[step] = params
+            if stateful:
+                result.moments[step] = moments.snapshot()
         if progress is not None and (step % PROGRESS_EVERY == 0 or step == steps):
             progress(step, steps)
     result.final = params
@@ -56,8 +60,9 @@ def train(result, problem, kind, first, interpreter: Interpreter, after_first: A
 
 
 def _asked_steps(problem) -> set[int]:
-    """The steps whose optimizer state an expected answer asks for."""
-    return {getattr(answer.address, "step", 1) for answer in problem.expected}
+    """The steps after which an expected answer asks for the optimizer's state or the parameters."""
+    return {getattr(answer.address, "step", 1) for answer in problem.expected} | \
+        {getattr(answer.address, "after", 0) for answer in problem.expected}
 
 
 def training_warnings(result) -> list[str]:

@@ -29,7 +29,7 @@ def solve(kind, problem, progress: Callable[[int, int], None] | None = None):
     updated = kind.update(first, kind.initial(problem), program, grads, interpreter, moments)
     result = kind.lay_out(first, program, values, grads, updated)
     result.moments[1] = moments.snapshot()
-    result.batch = None if first is problem else batch
+    result.batch, result.whole = (None, None) if first is problem else (batch, problem)
     if result.trained:
         train(result, problem, kind, program, interpreter, updated, moments,
               lambda params, grads, recorded, worker: kind.update(problem, params, recorded, grads, worker, moments),
