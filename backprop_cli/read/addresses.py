@@ -256,8 +256,8 @@ def _layered(text: str, problem: Problem) -> Address:
     table = symbols(problem)
     if symbol not in table:
         from ..errors import did_you_mean
-        raise AddressError(f"expected a quantity ({', '.join(dict.fromkeys(table))}) or a shared parameter, "
-                           f"found '{symbol}'", did_you_mean(symbol, [*table, *shared, n.loss]))
+        raise AddressError(f"expected a quantity ({', '.join(dict.fromkeys(table))}), the loss {n.loss} or a "
+                           f"shared parameter, found '{symbol}'", did_you_mean(symbol, [*table, *shared, n.loss]))
     base = table[symbol]
     if layer_text is None:
         raise AddressError(f"expected a layer, as in {symbol}^(1) or {symbol}^(name), found '{text}'")
