@@ -238,8 +238,8 @@ def test_a_bad_draw_is_a_positioned_error(tmp_path, draw, message):
     (("inputs: 2", "inputs: {draw: [2, 3]}"),
      "template.yaml:4:11: error: network.inputs: expected a number of inputs, found 2.63"),
     (("\n  z^(1): ~", "\n  q^(1): ~"),
-     "template.yaml:23:3: error: expected.q^(1): expected a quantity (z, a, δ, w, W, b, θ, delta, theta) or a "
-     "shared parameter, found 'q'"),
+     "template.yaml:23:3: error: expected.q^(1): expected a quantity (z, a, δ, w, W, b, θ, delta, theta), the "
+     "loss L or a shared parameter, found 'q'"),
 ])
 def test_a_bad_template_is_a_positioned_error(tmp_path, change, message):
     lines = errors(tmp_path, template=TEMPLATE.replace(*change))

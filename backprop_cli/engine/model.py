@@ -171,6 +171,7 @@ class Problem(Record):
     check: object = None  # the file's check: settings, None when it has none
     grading: object = None  # the file's grading: section as read (a positioned node), for grade
     student: str | None = None  # the student a variant was made for
+    names: dict = Fresh(dict)  # a sheet's own names for quantities (w5 -> the address of w^(2)_11)
 
     @cached_property
     def shared_index(self) -> dict[str, int]:

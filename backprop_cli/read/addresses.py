@@ -211,16 +211,30 @@ class _GraphNames:
 
 def resolve_layered(text: str, problem: Problem) -> Address:
     """Resolve an address against a layered problem, or raise AddressError saying what was expected."""
-    text = _one_line(text)
+    written = _one_line(text)
+    text = _renamed(written, problem)
     state = _state(text, problem, _layered)
     if state is not None:
-        return _trained(state, problem)
+        return _trained(state, problem)._replace(text=written)
     after = _after(text, problem, resolve_layered)
-    return after if after is not None else _trained(_layered(text, problem), problem)
+    return (after if after is not None else _trained(_layered(text, problem), problem))._replace(text=written)
+
+
+_NAMED = re.compile(r"(?P<before>(?:d|∂)[^/\s]+\s*/\s*(?:d|∂))?(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<after>['+]|@[0-9]+)?")
+
+
+def _renamed(text: str, problem) -> str:
+    """The address with a sheet's own name (``names:``) written out: ``dE/dw5`` -> ``dE/dw^(2)_11``."""
+    if not problem.names:
+        return text
+    match = _NAMED.fullmatch(text)
+    if match is None or match["name"] not in problem.names:
+        return text
+    return (match["before"] or "") + problem.names[match["name"]].text + (match["after"] or "")
 
 
 def _layered(text: str, problem: Problem) -> Address:
-    text = _one_line(text)
+    text = _renamed(_one_line(text), problem)
     whole = _WHOLE.fullmatch(text)
     if whole and whole["body"] in problem.shared_index:  # names such as bias_hidden
         text_loss, updated_mark = whole["loss"], bool(whole["updated"])

@@ -17,7 +17,7 @@ from .fields import Fields, as_number
 from .yaml_tree import Node
 
 TOP_KEYS = ("title", "description", "notation", "parameters", "network", "input", "target",
-            "samples_are", "loss", "train", "expected", "check", "grading", "student")
+            "samples_are", "loss", "train", "expected", "check", "grading", "student", "names")
 INITS = ("normal", "uniform", "xavier_normal", "xavier_uniform", "he_normal", "he_uniform")
 MAX_UNITS = 1_000_000
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -72,8 +72,34 @@ class _Reader:
                           targets=targets, loss=loss, training=training, notation=notation,
                           student=sections.student(top, f), grading=top.get("grading"),
                           shared=tuple(self.shared.values()), samples_are=samples_are, check=settings)
+        if "names" in top:
+            problem.names = self.names(top["names"], problem)
         sections.expected(problem, top, f, "resolve_layered")
         return problem
+
+    def names(self, node: Node, problem: Problem) -> dict:
+        """``names:`` a sheet's own names for quantities (``w5: w^(2)_11``), each resolved now."""
+        from .addresses import AddressError, resolve_layered, symbols
+        f = self.f
+        if not node.is_mapping:
+            f.error(node, f"expected a mapping of names to addresses (w5: w^(2)_11), found {node.describe()}")
+            f.raise_if_any()
+        taken = {*symbols(problem), *problem.shared_index, problem.notation.loss, "L"}
+        named = {}
+        for name, value in node.value.items():
+            if not re.fullmatch(_NAME, name) or name in taken:
+                f.error(node, f"expected a new name (letters, digits, _), found '{name}'"
+                              + (" (a symbol or parameter of the problem)" if name in taken else ""), at_key=name)
+                continue
+            if not isinstance(value.value, str):
+                f.error(value, f"expected an address such as w^(2)_11, found {value.describe()}")
+                continue
+            try:
+                named[name] = resolve_layered(value.value, problem)
+            except AddressError as error:
+                f.error(value, str(error), error.hint)
+        f.raise_if_any()
+        return named
 
     def shared_parameters(self, node: Node) -> None:
         for name, child in (self.f.keys(node, node.value if node.is_mapping else ()) or {}).items():

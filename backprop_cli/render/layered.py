@@ -155,6 +155,8 @@ def _labelled_entries(problem: Problem, index: int, layer: Layer):
     else:
         offset = (0, 1) if net.orientation == "in_out" else (1, 0)
     bias_symbol = n.bias if layer.bias_sign > 0 else n.threshold
+    own_names = {(a.kind, a.index): name for name, a in problem.names.items()
+                 if a.layer == index and a.index is not None and a.kind in ("weights", "bias") and not a.after}
     for symbol, which, entries, offs in ((n.weight, "weights", layer.weights, offset),
                                          (bias_symbol, "bias", layer.bias, (1,))):
         if entries is None:
@@ -163,6 +165,8 @@ def _labelled_entries(problem: Problem, index: int, layer: Layer):
             if entries.absent is not None and entries.absent[position]:
                 continue
             label = f"{symbol}^({index})_{index_label(position, offs)}"
+            if (which, position) in own_names:
+                label += f" ({own_names[which, position]})"
             name = entries.shared.get(position)
             yield (label + f" = {name}" if name else label), which, position
 
