@@ -554,6 +554,7 @@ def test_start_up_imports_nothing_heavy():
 
 LONG_TRAINING = """
 network:
+  orientation: out_in
   inputs: 2
   layers:
     - {units: 2, activation: sigmoid, weights: [[0.15, 0.20], [0.25, 0.30]], bias: 0.35}

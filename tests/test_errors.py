@@ -75,9 +75,17 @@ def check(tmp_path: Path, text: str | bytes, *expected: str) -> None:
 
 
 def test_the_base_file_is_valid(tmp_path):
-    result = invoke(write(tmp_path, VALID))
+    path = write(tmp_path, VALID)
+    result = invoke(path)
     assert result.exit_code == 0, result.stderr
-    assert result.stderr == ""
+    assert result.stderr == ORIENTATION.format(path=path)  # valid, and its square weights' orientation defaulted
+    stated = write(tmp_path, VALID.replace("network:\n", "network:\n  orientation: out_in\n"))
+    assert invoke(stated).stderr == ""
+
+
+ORIENTATION = ("{path}: warning: the weights of 'hidden' are square and the file does not say which way round "
+               "they are: read as out_in (row j is a unit of the layer, column k an input); write "
+               "network.orientation (out_in or in_out) as the sheet's picture has it\n")
 
 
 # -- not a problem description at all -----------------------------------------------------------------------

@@ -80,6 +80,7 @@ class Network(Record):
     layers: tuple[Layer, ...]
     orientation: Orientation = "out_in"
     folded_bias: bool = False
+    orientation_stated: bool = True  # False when the file left the orientation to its default
 
 
 class SharedParameter(Record):

@@ -150,7 +150,7 @@ class _Reader:
             fan_in = units
         if len(layers) != len(shapes):
             return None
-        return Network(inputs, tuple(layers), orientation, folded)
+        return Network(inputs, tuple(layers), orientation, folded, orientation_stated="orientation" in keys)
 
     def layer_shape(self, node: Node) -> tuple[int | None, dict[str, Node]] | None:
         """A layer's keys and number of units (None when missing or invalid)."""

@@ -176,7 +176,15 @@ def warnings(result: Result) -> list[str]:
     """Non-finite values (log of 0, overflow), derivatives taken at a kink, layers without links,
     updates that overflow."""
     found = []
-    for spec in result.problem.network.layers:
+    network = result.problem.network
+    square = [spec.name for spec in network.layers  # square, and not the same either way round
+              if spec.weights.values.shape[0] == spec.weights.values.shape[1] > 1
+              and not np.array_equal(spec.weights.values, spec.weights.values.T)]
+    if square and not network.orientation_stated:
+        found.append(f"the weights of {', '.join(repr(name) for name in square)} are square and the file does not "
+                     "say which way round they are: read as out_in (row j is a unit of the layer, column k an "
+                     "input); write network.orientation (out_in or in_out) as the sheet's picture has it")
+    for spec in network.layers:
         if spec.weights.absent is not None and spec.weights.absent.all():
             found.append(f"layer '{spec.name}' has no connections (every weight is null): its values do not "
                          "depend on the layer before")
