@@ -133,11 +133,11 @@ _SETTINGS = {  # the settings each optimizer takes, besides its name and weight_
 def _optimizer(node: Node, f: Fields) -> Optimizer | None:
     """``optimizer:`` a name (``adam``), or a mapping with the name and PyTorch's settings."""
     if not node.is_mapping:
-        name = f.choice(node, NAMES, "an optimizer")
+        name = f.choice(node, NAMES)
         return None if name is None else Optimizer(name)
     keys = f.keys(node, ("name", "weight_decay", *dict.fromkeys(s for names in _SETTINGS.values() for s in names)),
                   required=("name",)) or {}
-    name = f.choice(keys["name"], NAMES, "an optimizer") if "name" in keys else None
+    name = f.choice(keys["name"], NAMES) if "name" in keys else None
     if name is None:
         return None
     settings = {}
@@ -150,7 +150,7 @@ def _optimizer(node: Node, f: Fields) -> Optimizer | None:
         elif key in ("nesterov", "bias_correction", "eps_inside"):
             settings[key] = f.boolean(value)
         elif key == "form":
-            settings[key] = f.choice(value, ("pytorch", "classical"), "a momentum form")
+            settings[key] = f.choice(value, ("pytorch", "classical"))
         elif key == "betas":
             settings[key] = _betas(value, f)
         elif key == "eps":
