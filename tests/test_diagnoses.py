@@ -238,3 +238,32 @@ def test_another_learning_rate_is_named_for_adam_too():
     problem = loads(ADAM + f"expected:\n  w^(2)': {written(with_one, 7)}\n")
     (verdict,) = check(problem).verdicts
     assert verdict.mistake == "learning rate" and "left out" in verdict.reason, verdict.reason
+
+
+NEGATIVE_DELTA = NET.replace("network:", "conventions: {delta: -dL/dz}\nnetwork:")
+
+
+def test_a_sheet_whose_delta_is_minus_the_gradient_is_checked_in_its_own_convention():
+    hand = by_hand()
+    found = verdicts({"δ^(2)": written(-hand["δ^(2)"], 6), "dL/dz^(1)": written(hand["δ^(1)"], 6),
+                      "dL/dw^(2)": written(hand["dL/dw^(2)"], 6)}, "conventions: {delta: -dL/dz}\n")
+    assert all(v.status == "correct" for v in found.values()), {a: v.reason for a, v in found.items()}
+    from backprop_cli.render.layered import build
+    from backprop_cli import solve
+    report = build(solve(loads(NEGATIVE_DELTA)))
+    assert "δ^(2)_j = −∂L/∂z^(2)_j" in report.tables[2].columns
+    assert float(report.tables[2].rows[0][-1]) == pytest.approx(-hand["δ^(2)"][0], rel=1e-5)
+
+
+@pytest.mark.parametrize("extra, convention", [("", "δ = −∂L/∂z"), ("conventions: {delta: -dL/dz}\n", "δ = ∂L/∂z")])
+def test_deltas_in_the_other_convention_are_named(extra, convention):
+    hand = by_hand()
+    value = hand["δ^(2)"] if extra else -hand["δ^(2)"]
+    verdict = verdicts({"δ^(2)": written(value, 6)}, extra)["δ^(2)"]
+    assert verdict.mistake == "sign" and f"follow the {convention} convention" in verdict.reason, verdict.reason
+
+
+def test_a_convention_that_is_not_one_is_refused():
+    with pytest.raises(Exception) as error:
+        loads(NET.replace("network:", "conventions: {delta: dL/da}\nnetwork:"))
+    assert "expected dL/dz or -dL/dz" in str(error.value)

@@ -207,7 +207,20 @@ def _by_element(answer: Answer, replays: Replays, ways: list[Way], written: froz
 # -- mistakes of the value itself --------------------------------------------------------------------------
 
 def _sign(case: Case):
-    yield "sign flipped", -case.value
+    yield _sign_words(case), -case.value
+
+
+def _sign_words(case: Case) -> str:
+    """Sign flipped; for a δ, the words say which convention the values follow (some books define
+    δ = −∂L/∂z, and a residual taken as t − ŷ gives the same signs)."""
+    n = case.replays.problem.notation
+    if case.answer.address.kind != "delta" or not case.answer.address.text.startswith((n.delta, "δ", "delta")):
+        return "sign flipped"
+    if n.delta_sign > 0:
+        return (f"sign flipped: your values follow the {n.delta} = −∂{n.loss}/∂{n.pre} convention (write "
+                f"conventions: {{delta: -d{n.loss}/d{n.pre}}} if the sheet's is), or a residual taken as t − ŷ")
+    return (f"sign flipped: your values follow the {n.delta} = ∂{n.loss}/∂{n.pre} convention, and this file's "
+            f"{n.delta} is −∂{n.loss}/∂{n.pre}")
 
 
 def _loss_factors(case: Case):

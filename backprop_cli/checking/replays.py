@@ -419,6 +419,8 @@ def _put(answer: Answer, problem, entry: int | None, rows: bool) -> Edit:
     """An edit that puts the written answer in its place: at ``entry`` of the slot when given, else
     where the address points (per-sample kinds are rows of samples)."""
     written, address = answer.written, answer.address
+    if address.negated:  # a δ written in the −∂L/∂z convention goes in as ∂L/∂z
+        written = -written
 
     def edit(values: np.ndarray) -> np.ndarray:
         values = np.array(values, dtype=float, copy=True)

@@ -143,6 +143,7 @@ class Notation(Record):
     bias: str = "b"
     threshold: str = "θ"
     input: str = "x"
+    delta_sign: float = 1.0  # -1 where the sheet's error term is δ = −∂L/∂z (updates then read w + η δ a)
 
 
 NOTATIONS = {

@@ -49,6 +49,7 @@ class Address(NamedTuple):
     state: str = ""  # for kinds ending in _state: what the optimizer keeps (m, v, m_hat, v_hat, s)
     step: int = 1  # for kinds ending in _state: after which training step
     after: int = 0  # the quantity worked out at the parameters after this many updates (E', L@100)
+    negated: bool = False  # δ written for −∂L/∂z, the sheet's convention (conventions: {delta: -dL/dz})
 
     @property
     def stage(self) -> tuple[int, int, int, int]:
@@ -278,7 +279,9 @@ def _layered(text: str, problem: Problem) -> Address:
     layer = _layer(layer_text, problem, base)
     kind = _kind(base, loss is not None, updated, layer, text)
     shape = layered_shape(kind, layer, problem)
-    return Address(text, kind, layer, _index(index, shape, kind, problem, text) if index else None, shape=shape)
+    negated = base == "delta" and n.delta_sign < 0  # δ itself, not dL/dz
+    return Address(text, kind, layer, _index(index, shape, kind, problem, text) if index else None, shape=shape,
+                   negated=negated)
 
 
 def _layer(text: str, problem: Problem, base: str) -> int:

@@ -17,7 +17,7 @@ from .fields import Fields, as_number
 from .yaml_tree import Node
 
 TOP_KEYS = ("title", "description", "notation", "parameters", "network", "input", "target",
-            "samples_are", "loss", "train", "expected", "check", "grading", "student", "names")
+            "samples_are", "loss", "train", "expected", "check", "grading", "student", "names", "conventions")
 INITS = ("normal", "uniform", "xavier_normal", "xavier_uniform", "he_normal", "he_uniform")
 MAX_UNITS = 1_000_000
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -40,7 +40,7 @@ class _Reader:
         f = self.f
         top = f.keys(tree, TOP_KEYS, required=("network", "input", "target", "loss")) or {}
         title = sections.title(top, f)
-        notation = sections.notation(top, f)
+        notation = sections.conventions(top, f, sections.notation(top, f))
         if "parameters" in top:
             self.shared_parameters(top["parameters"])
         samples_are = f.choice(top["samples_are"], ("rows", "columns")) if "samples_are" in top else "rows"

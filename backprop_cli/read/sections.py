@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..engine.losses import TERMS
@@ -187,6 +189,23 @@ def _betas(node: Node, f: Fields) -> tuple[float, float] | None:
         f.error(node, f"expected betas below 1, found {betas[0]:g}, {betas[1]:g}")
         return None
     return betas[0], betas[1]
+
+
+def conventions(top: dict[str, Node], f: Fields, notation: Notation) -> Notation:
+    """``conventions: {delta: -dL/dz}``: the sign of the error term δ the sheet uses."""
+    if "conventions" not in top:
+        return notation
+    keys = f.keys(top["conventions"], ("delta",), required=("delta",)) or {}
+    if "delta" not in keys:
+        return notation
+    node = keys["delta"]
+    text = str(node.value).replace(" ", "").replace("−", "-").replace("∂", "d")
+    loss, pre = f"d({re.escape(notation.loss)}|L)", f"d({re.escape(notation.pre)}|z)"
+    match = re.fullmatch(f"(-?){loss}/{pre}", text)
+    if match is None:
+        f.error(node, f"expected dL/dz or -dL/dz (as d{notation.loss}/d{notation.pre}), found {node.describe()}")
+        return notation
+    return notation._replace(delta_sign=-1.0 if match.group(1) else 1.0)
 
 
 def check_settings(top: dict[str, Node], f: Fields):

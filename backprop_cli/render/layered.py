@@ -56,7 +56,8 @@ def _convention_lines(problem: Problem, n: Notation, batch: np.ndarray | None = 
     elif any(layer.bias is not None for layer in net.layers):
         rule += f" + {n.bias}^(l)" if all(l.bias_sign > 0 for l in net.layers) else f" − {n.threshold}^(l)"
     lines = [f"network: {shape}", f"layers: {rule}; {a}^(l) = g({s}^(l)); {index}",
-             f"{n.delta}^(l) = ∂{n.loss}/∂{s}^(l)"]
+             f"{n.delta}^(l) = {_minus(n)}∂{n.loss}/∂{s}^(l)" + ("; updates read p + η δ a, that is p − η ∂"
+                                                                 f"{n.loss}/∂p" if n.delta_sign < 0 else "")]
     if problem.training.learning_rate:
         t = problem.training
         update = f"update: p ← p − {t.learning_rate:g} · ∂{n.loss}/∂p" if t.optimizer.plain else \
@@ -122,12 +123,17 @@ def _layer_table(problem: Problem, layer: LayerResult, fmt) -> Table:
         for j in units:
             kind = [str(layer.activations[j])] if mixed else []
             rows.append(lead + [str(j + 1)] + kind + [fmt(layer.pre[s, j]), fmt(layer.act[s, j]),
-                                                      fmt(layer.grad_act[s, j]), fmt(layer.delta[s, j])])
+                                                      fmt(layer.grad_act[s, j]), fmt(n.delta_sign * layer.delta[s, j])])
     columns = (["n"] if many else []) + ["j"] + (["g"] if mixed else []) + [
         f"{n.pre}^({l})_j", f"{n.act}^({l})_j", f"∂{n.loss}/∂{n.act}^({l})_j",
-        f"{n.delta}^({l})_j = ∂{n.loss}/∂{n.pre}^({l})_j"]
+        f"{n.delta}^({l})_j = {_minus(n)}∂{n.loss}/∂{n.pre}^({l})_j"]
     activation = "mixed" if mixed else str(layer.activations[0])
     return Table(f"{_layer_title(layer)} ({activation})", columns, rows, notes + more)
+
+
+def _minus(n: Notation) -> str:
+    """The sign before ∂L/∂z in the sheet's δ."""
+    return "−" if n.delta_sign < 0 else ""
 
 
 def _layer_title(layer: LayerResult) -> str:

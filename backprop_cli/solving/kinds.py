@@ -136,6 +136,8 @@ class Layered(_Worked):
                 rows = {"pre": layer.pre, "act": layer.act, "grad_act": layer.grad_act, "delta": layer.delta}[kind]
             values = rows[0] if len(rows) == 1 else rows if problem.samples_are == "rows" else rows.T
         values = np.asarray(values, dtype=float)
+        if address.negated:  # the sheet's δ is −∂L/∂z
+            values = -values
         return values if address.index is None else np.asarray(values[address.index])
 
     @staticmethod
