@@ -497,6 +497,7 @@ def simulate(net: Net, plan: Plan, mistake: Mistake = NO_MISTAKE, exact=False):
     dA = R(("dA", L_), dA)
 
     new_W = {}
+    deltas_next = None  # the deltas of the layer after this one, from the previous pass of the loop
     for l in range(L_, 0, -1):
         layer = net.layers[l - 1]
         z, a = zs[l - 1], acts[l]

@@ -14,7 +14,6 @@ from backprop_cli import cli, loads, solve
 from backprop_cli.read.addresses import AddressError
 from backprop_cli.solving.kinds import lookup, resolve
 from backprop_cli.checking.verdicts import check
-from backprop_cli.errors import ProblemError
 from backprop_cli.read.answers import written_decimals
 from conftest import PROBLEMS
 

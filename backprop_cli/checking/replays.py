@@ -114,18 +114,10 @@ class HandInterpreter(Interpreter):
             self.gradient = self._edit_gradient
 
     def value(self, slot: int, value: np.ndarray) -> np.ndarray:
-        places = self.value_places.get(slot)
-        if places is not None:
-            value = np.round(value, places)
-        edit = self.edits.get(slot)
-        return value if edit is None else edit(value)
+        return _as_worked(value, self.value_places.get(slot), self.edits.get(slot))
 
     def _edit_gradient(self, slot: int, grad: np.ndarray) -> np.ndarray:
-        places = self.grad_places.get(slot)
-        if places is not None:
-            grad = np.round(grad, places)
-        edit = self.grad_edits.get(slot)
-        return grad if edit is None else edit(grad)
+        return _as_worked(grad, self.grad_places.get(slot), self.grad_edits.get(slot))
 
     def swaps_rules(self) -> bool:
         return self.rules is not None
@@ -140,6 +132,13 @@ class HandInterpreter(Interpreter):
         for slot, value in self.backward_values.items():
             backward[slot] = value
         return values, self.backward(backward, root)
+
+
+def _as_worked(value: np.ndarray, places: int | None, edit: Edit | None) -> np.ndarray:
+    """A value rounded to ``places`` (if given), then changed by ``edit`` (if given)."""
+    if places is not None:
+        value = np.round(value, places)
+    return value if edit is None else edit(value)
 
 
 class Rounding(NamedTuple):
