@@ -175,6 +175,31 @@ def run(files: tuple[str, ...], output_format: str, precision: int, colour: bool
 
 
 @main.command()
+@click.argument("file", type=click.Path(allow_dash=True, path_type=str))
+@click.argument("quantities", nargs=-1)
+@click.option("--format", "output_format", type=click.Choice(["text"]),
+              default="text", show_default=True, help="Plain text, Markdown with math, a LaTeX document, or an HTML page.")
+@click.option("--output", "output_file", metavar="FILE", help="Write to this file instead of standard output.")
+@click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True,
+              help="Significant digits of the numbers shown (display only).")
+@click.option("--body-only", is_flag=True, help="LaTeX and HTML: the body alone, to paste into a document of your own.")
+@reports_errors
+def explain(file: str, quantities: tuple[str, ...], output_format: str, output_file: str | None, precision: int,
+            body_only: bool) -> None:
+    """Work a problem out step by step: each quantity's formula, the numbers put in, and the result.
+
+    QUANTITIES (addresses as in expected:, such as dL/dw^(2)_11 or delta^(1)) cut the solution down to
+    what they depend on.
+
+    \b
+    Example:
+        backprop examples mazur.yaml && backprop explain mazur.yaml "dE/dw^(2)_11"
+    """
+    from .console.solutions import write_solution
+    write_solution(file, quantities, output_format, output_file, precision, body_only)
+
+
+@main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 @output_options
 @click.option("--junit", "junit_file", metavar="FILE",
@@ -341,3 +366,54 @@ def examples(names: tuple[str, ...], folder: str, force: bool) -> None:
     listed = example_files.names()
     width = max(map(len, listed))
     echo("\n".join(f"{name.ljust(width)}  {printable(example_files.title(name))}".rstrip() for name in listed))
+
+
+@main.command()
+@click.argument("file", type=click.Path(allow_dash=True, path_type=str))
+@click.option("--format", "output_format", type=click.Choice(["svg", "dot", "png"]), default="svg", show_default=True,
+              help="SVG (drawn by backprop itself), Graphviz DOT text, or PNG (made by Graphviz's dot).")
+@click.option("--output", "-o", metavar="FILE",
+              help="Write to this file, replaced atomically (default: standard output; png needs a file).")
+@click.option("--gradients", is_flag=True, help="Also show each weight's gradient and each unit's delta.")
+@click.option("--precision", type=click.IntRange(1, 17), default=4, show_default=True,
+              help="Significant digits of the values shown.")
+@reports_errors
+def draw(file: str, output_format: str, output: str | None, gradients: bool, precision: int) -> None:
+    """Draw a worked problem: units and weights of a network, or the nodes of a graph and what they use.
+
+    Values are those of the first step (and the first sample); - reads the problem from standard input.
+    PNG needs Graphviz's dot on the PATH: without it the DOT text is written next to FILE (with .dot)
+    and one line on standard error says so.
+
+    \b
+    Example:
+        backprop examples mazur.yaml && backprop draw mazur.yaml --gradients --output mazur.svg
+    """
+    from .console.reports import refuse_target, write
+    from .console.worked import STDIN, work
+    output = None if output == "-" else output
+    if output_format == "png" and output is None:
+        echo("backprop: --format png needs --output FILE (a PNG is not written to standard output)", err=True)
+        sys.exit(EXIT_INVALID)
+    inputs = [] if file == STDIN else [file]
+    if output is not None:
+        refuse_target("--output", output, inputs, "the problem drawn")
+    from . import drawing
+    result = work(file)
+    text = drawing.draw(result, "dot" if output_format == "png" else output_format, gradients, precision)
+    if output is None:
+        echo(text, nl=False)
+    elif output_format != "png":
+        write("--output", output, text)
+    else:
+        from .drawing import png
+        dot = png.program()
+        if dot is not None:
+            png.write_png(text, output, dot)
+            return
+        from .printable import printable
+        instead = os.path.splitext(output)[0] + ".dot"
+        refuse_target("--output", instead, inputs, "the problem drawn")
+        write("--output", instead, text)
+        echo(f"backprop: Graphviz's dot is not on the PATH, so no PNG was made; wrote the DOT text to "
+             f"{printable(instead)} instead", err=True)

@@ -19,7 +19,10 @@ ALLOWED = {
     "solving": {"solving", "read", "engine", *BASE},
     "checking": {"checking", "solving", "read", "engine", *BASE},
     "render": {"render", "checking", "solving", "read", "engine", *BASE},
-    "console": {"console", "api", "render", "checking", "solving", "read", "engine", *BASE},
+    "drawing": {"drawing", "render", "solving", "read", "engine", *BASE},
+    "explaining": {"explaining", "drawing", "render", "checking", "solving", "read", "engine", *BASE},
+    "console": {"console", "api", "explaining", "drawing", "render", "checking", "solving", "read", "engine",
+                *BASE},
     # Only cli imports authoring; console for its output files (written atomically, refused when unsafe).
     "authoring": {"authoring", "console", "solving", "read", "engine", *BASE},
     "errors": BASE,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shlex
 import stat
 import subprocess
 import sys
@@ -510,7 +511,7 @@ def test_every_help_example_works_in_an_empty_folder(name, tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     for example in examples:
         for step in example.split(" && "):
-            args = step.split()[1:]
+            args = shlex.split(step)[1:]  # as a shell reads it: quoted addresses stay whole
             result = invoke(*args)
             assert result.exit_code == 0, (step, result.output)
 

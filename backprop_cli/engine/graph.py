@@ -106,8 +106,11 @@ def record(problem: GraphProblem, rewrite: Rewrite | None = None) -> GraphProgra
                   for name, value in problem.params.items()})
     for spec in problem.nodes:
         expr = spec.expr if rewrite is None else rewrite(spec.name, spec.expr)
-        names[spec.name] = evaluate(tape, expr, names)
-        tape.label(names[spec.name], ("node", spec.name))
+        slot = evaluate(tape, expr, names)
+        if slot in tape.labels:  # a node that only names another value gets its own slot and gradient
+            slot = tape.apply("identity", slot)
+        names[spec.name] = slot
+        tape.label(slot, ("node", spec.name))
     output = names[problem.output]
     loss = None
     if problem.loss is not None:
