@@ -177,7 +177,7 @@ def run(files: tuple[str, ...], output_format: str, precision: int, colour: bool
 @main.command()
 @click.argument("file", type=click.Path(allow_dash=True, path_type=str))
 @click.argument("quantities", nargs=-1)
-@click.option("--format", "output_format", type=click.Choice(["text"]),
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown", "latex", "html"]),
               default="text", show_default=True, help="Plain text, Markdown with math, a LaTeX document, or an HTML page.")
 @click.option("--output", "output_file", metavar="FILE", help="Write to this file instead of standard output.")
 @click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True,
@@ -382,8 +382,8 @@ def draw(file: str, output_format: str, output: str | None, gradients: bool, pre
     """Draw a worked problem: units and weights of a network, or the nodes of a graph and what they use.
 
     Values are those of the first step (and the first sample); - reads the problem from standard input.
-    PNG needs Graphviz's dot on the PATH: without it the DOT text is written next to FILE (with .dot)
-    and one line on standard error says so.
+    PNG needs Graphviz's dot on the PATH: without it the DOT text is written instead, to the --output
+    name with .dot, and one line on standard error says so.
 
     \b
     Example:
