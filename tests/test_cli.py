@@ -41,8 +41,8 @@ def test_json_carries_full_precision_and_the_documented_keys():
     doc = json.loads(result.stdout)
     solved = solve(load(path))
     assert doc["schema"] == "backprop-cli/result" and doc["version"] == 1
-    assert set(doc) == {"schema", "version", "title", "source", "conventions", "input", "target", "layers",
-                        "shared", "loss", "training", "warnings"}
+    assert set(doc) == {"schema", "version", "title", "source", "conventions", "input", "target", "residual",
+                        "layers", "shared", "loss", "training", "warnings"}
     hidden = doc["layers"][0]
     assert hidden["activation_function"] == ["sigmoid", "sigmoid", "relu", "relu"]
     assert hidden["activation"][0] == solved.layers[0].act[0].tolist()  # exact float64 round trip

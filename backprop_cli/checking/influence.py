@@ -12,6 +12,7 @@ from ..read.answers import Answer
 from .replays import GRADIENTS
 
 Node = int  # 2 * slot for a slot's value, 2 * slot + 1 for its gradient
+_PLACES = {"g_prime": "act", "residual": "act", "weighted": "pre"}  # kinds without a slot: whose place they take
 
 
 class Influence:
@@ -52,16 +53,21 @@ class Influence:
 
     @staticmethod
     def kind_address(answer: Answer):
-        """An updated parameter is computed from its gradient (and value): its place is the gradient's."""
+        """An updated parameter is computed from its gradient (and value): its place is the gradient's.
+        Values no slot holds take the place of a slot: g'(z) and the residual that of the activation
+        they are computed from, the weighted sum that of z (it is computed from what z is)."""
         address = answer.address
         if address.kind.endswith("_updated"):
             return address._replace(kind=address.kind.removesuffix("_updated") + "_grad")
+        if address.kind in _PLACES:
+            return address._replace(kind=_PLACES[address.kind])
         return address
 
     def sources(self, answer: Answer, earlier: list[Answer]) -> list[Answer]:
         """The earlier answers this one is computed from: the nearest written on every path to it
         (an answer written in part does not stop the search behind it)."""
-        if answer.address.after:  # worked at other parameters: nothing of the first step carries into it
+        # Worked at other parameters, or given (the target): nothing of the first step carries into it.
+        if answer.address.after or answer.address.kind == "target":
             return []
         start = self.node(answer)
         if start is None:
@@ -75,8 +81,15 @@ class Influence:
             written.setdefault(node, []).append(other)
             if other.address.index is None and self.kind.slot(other.address, self.problem)[1] is None:
                 whole.add(node)
-        # An updated value is computed from its parameter's gradient, which may itself be written.
-        frontier = [start] if answer.address.kind.endswith("_updated") else list(self.parents[start])
+        # An updated value is computed from its parameter's gradient, which may itself be written; g'(z)
+        # from a and z, the residual from ŷ.
+        kind = answer.address.kind
+        if kind.endswith("_updated") or kind == "residual":
+            frontier = [start]
+        elif kind == "g_prime":
+            frontier = [start, 2 * self.tape.slots[("pre", answer.address.layer)]]
+        else:
+            frontier = list(self.parents[start])
         found: set[Node] = set()
         seen = set(frontier)
         while frontier:

@@ -15,10 +15,12 @@ from typing import Callable, Iterator, NamedTuple
 
 import numpy as np
 
+from ..read.addresses import unit_activations
 from ..read.answers import Answer
-from ..solving.kinds import lookup
+from ..solving.kinds import laid_out, lookup
+from ..engine.network import activation_derivative
 from ..engine.ops import ACTIVATIONS
-from .replays import GRADIENTS, LAYERED, UPDATED, Replays, Way
+from .replays import GRADIENTS, LAYERED, UPDATED, Replays, Way, wrong_derivative
 
 MAX_MIXUPS = 1_000  # elements of an array tried as the one a student confused an entry with
 MAX_ELEMENTS = 20  # wrong elements of one answer diagnosed one by one
@@ -335,6 +337,7 @@ def _other_layers(case: Case):
 _MIXED = {"pre": ("act", "the activation a written for the pre-activation z"),
           "act": ("pre", "the pre-activation z written for the activation a (activation not applied)"),
           "grad_act": ("delta", "dL/dz written for dL/da"),
+          "weighted": ("pre", "z written for the weighted sum without the bias (the bias added)"),
           "weights_updated": ("weights", "the weights before the update written (no update)")}
 
 
@@ -415,6 +418,9 @@ def _derivative(name: str):
         if case.replays.problem.kind == "graph":
             yield from _graph_derivatives(case, form, words, applies)
             return
+        if case.answer.address.kind == "g_prime":
+            yield from _own_derivative(case, form, words, applies)
+            return
         layers = case.replays.problem.network.layers
         reached = []
         for layer in _layers_reaching(case):
@@ -427,6 +433,21 @@ def _derivative(name: str):
         if len(reached) > 1:
             yield f"{words}, in every layer", case.with_change(("derivative", form, None))
     return candidates
+
+
+def _own_derivative(case: Case, form: str, words: str, applies: set | None):
+    """g'(z) written itself, worked the wrong way (no replay: it is computed from z and a alone)."""
+    address = case.answer.address
+    layer = case.result.layers[address.layer - 1]
+    names = {a.name for a in unit_activations(address, case.replays.problem)}
+    if form == "dropped" or names <= {"identity"} or (applies is not None and not names & applies):
+        return
+
+    def rule(op):
+        return wrong_derivative(op, form) if op.name != "identity" and (applies is None or op.name in applies) \
+            else op.vjp(0)
+    rows = activation_derivative(layer.activations, layer.pre, layer.act, rule)
+    yield words, laid_out(rows, address, case.replays.problem)
 
 
 def _graph_derivatives(case: Case, form: str, words: str, applies: set | None):
@@ -473,7 +494,7 @@ def _paths_left_out(name: str):
 def _forward_layers(case: Case) -> range:
     """Layers a forward mistake can be made in and still reach the answer."""
     address, count = case.answer.address, len(case.replays.problem.network.layers)
-    if address.kind in ("pre", "act"):
+    if address.kind in ("pre", "act", "weighted", "g_prime"):
         return range(1, address.layer + 1)
     return range(1, count + 1)
 
@@ -481,7 +502,7 @@ def _forward_layers(case: Case) -> range:
 def _not_applied(case: Case):
     address = case.answer.address
     for layer in _forward_layers(case):
-        if address.kind == "pre" and layer == address.layer:
+        if address.kind in ("pre", "weighted", "g_prime") and layer == address.layer:
             continue
         activations = case.replays.problem.network.layers[layer - 1].activations
         if {a.name for a in activations} != {"identity"} and case.open(("act", layer), False):
@@ -499,26 +520,28 @@ def _layer_terms(case: Case):
     address = case.answer.address
     reach = set(_forward_layers(case))
     for layer, position, reason in case.replays.terms():
-        if address.kind == "pre" and layer == address.layer:  # the sum itself: no replay needed
+        if address.kind in ("pre", "weighted") and layer == address.layer:  # the sum itself: no replay needed
             yield reason, _sum_without(case, layer, position)
         elif layer in reach and case.open(("pre", layer), False) and case.open(("act", layer), False):
             yield reason, case.with_change(("term", layer, position))
 
 
-def _sum_without(case: Case, layer: int, position: tuple[int, int]) -> np.ndarray:
-    """The answer's pre-activations with one weighted term of one unit's sum taken out."""
+def _sum_without(case: Case, layer: int, position: tuple[int, int]) -> np.ndarray | None:
+    """The answer's sums (z, or z without the bias) with one weighted term of one unit's sum taken out."""
     problem, result = case.replays.problem, case.result
     network = problem.network
     inputs = problem.inputs if layer == 1 else result.layers[layer - 2].act
     if network.folded_bias:
         inputs = np.concatenate([np.ones((len(inputs), 1)), inputs], axis=1)
     unit, source = position if network.orientation == "out_in" else position[::-1]
+    weighted = case.answer.address.kind == "weighted"
+    if weighted and network.folded_bias and source == 0:  # the bias is no term of the sum without it
+        return None
     weight = result.layers[layer - 1].weights.value[position]
-    rows = np.array(result.layers[layer - 1].pre, dtype=float, copy=True)
+    rows = np.array(result.layers[layer - 1].weighted if weighted else result.layers[layer - 1].pre, dtype=float,
+                    copy=True)
     rows[:, unit] -= np.nan_to_num(weight) * inputs[:, source]
-    values = rows[0] if len(rows) == 1 else rows if problem.samples_are == "rows" else rows.T
-    index = case.answer.address.index
-    return values if index is None else values[index]
+    return laid_out(rows, case.answer.address, problem)
 
 
 def _graph_terms(case: Case):
@@ -575,8 +598,9 @@ LAYERED_ONLY = frozenset({"layered"})
 ANY = lambda kind: True  # noqa: E731
 _GRADIENT_LIKE = set(LAYERED) | set(UPDATED)
 _LOSS_SCALED = set(GRADIENTS) | {"loss"}
-_DOWNSTREAM = set(BACKWARD) | {"node_grad", "input_grad"}  # what a derivative's mistake reaches
+_DOWNSTREAM = set(BACKWARD) | {"node_grad", "input_grad", "g_prime"}  # what a derivative's mistake reaches
 _OPTIMIZED = {*UPDATED, "weights_state", "bias_state", "shared_state"}  # what an optimizer's slip reaches
+_GIVEN = ("input", "target", "weights", "bias", "shared")  # what no forward mistake changes
 
 # Most specific first: the first mistake that reproduces the written value is the one named.
 MISTAKES: tuple[Mistake, ...] = (
@@ -597,17 +621,15 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake("stale weights", LAYERED_ONLY, _GRADIENT_LIKE.__contains__, _stale_weights),
     Mistake("output path left out", LAYERED_ONLY, _GRADIENT_LIKE.__contains__, _paths_left_out("output path left out")),
     Mistake("path left out", LAYERED_ONLY, _GRADIENT_LIKE.__contains__, _paths_left_out("path left out")),
-    Mistake("activation not applied", LAYERED_ONLY, lambda kind: kind not in ("input", "weights", "bias", "shared"),
-            _not_applied),
+    Mistake("activation not applied", LAYERED_ONLY, lambda kind: kind not in _GIVEN, _not_applied),
     Mistake("z for a in gradient", LAYERED_ONLY, {"weights_grad", "weights_updated"}.__contains__, _input_pre),
     *(Mistake(name, BOTH, _OPTIMIZED.__contains__, _optimizer_slips(name))
       for name in ("eps inside", "no bias correction", "betas swapped", "timestep off by one", "momentum form",
                    "decay coupling")),
     Mistake("other element", BOTH, lambda kind: kind != "loss", _other_elements, True),
-    Mistake("other layer", LAYERED_ONLY, lambda kind: kind != "loss" and not kind.startswith("shared"),
-            _other_layers, True),
-    Mistake("term left out", LAYERED_ONLY, lambda kind: kind not in ("input", "weights", "bias", "shared"),
-            _layer_terms, True),
+    Mistake("other layer", LAYERED_ONLY, lambda kind: kind not in ("loss", "residual", "target")
+            and not kind.startswith("shared"), _other_layers, True),
+    Mistake("term left out", LAYERED_ONLY, lambda kind: kind not in _GIVEN, _layer_terms, True),
     Mistake("graph term left out", frozenset({"graph"}), lambda kind: kind not in ("input", "shared"),
             _graph_terms, True),
     Mistake("path left out", frozenset({"graph"}), set(GRADIENTS).__contains__, _graph_edges),

@@ -134,6 +134,18 @@ class HandInterpreter(Interpreter):
         return values, self.backward(backward, root)
 
 
+def wrong_derivative(op, form: str) -> Callable:
+    """An activation's VJP worked the wrong way ``form`` (see ``Replays._derivative``)."""
+    original = op.vjp(0)
+    if form == "dropped":
+        return lambda g, out, z, **kw: g
+    if form == "activation":
+        return lambda g, out, z, **kw: g * out
+    if form == "at_act":
+        return lambda g, out, z, **kw: original(g, op.forward(out, **kw), out, **kw)
+    return lambda g, out, z, **kw: original(g, z, z, **kw)
+
+
 def _as_worked(value: np.ndarray, places: int | None, edit: Edit | None) -> np.ndarray:
     """A value rounded to ``places`` (if given), then changed by ``edit`` (if given)."""
     if places is not None:
@@ -278,14 +290,7 @@ class Replays:
             op = step.op
             if op.name not in ACTIVATIONS or op.name == "identity" or not here(step):
                 return None
-            original = op.vjp(index)
-            if form == "dropped":
-                return lambda g, out, z, **kw: g
-            if form == "activation":
-                return lambda g, out, z, **kw: g * out
-            if form == "at_act":
-                return lambda g, out, z, **kw: original(g, op.forward(out, **kw), out, **kw)
-            return lambda g, out, z, **kw: original(g, z, z, **kw)
+            return wrong_derivative(op, form)
         return {"rules": rule}
 
     def _stale(self, way: Way, layer: int) -> dict:

@@ -191,7 +191,8 @@ def _symbols(problem) -> dict[str, str]:
                 "shared_grad": "gradients of the parameters", "shared_updated": "updated parameters", "loss": n.loss}
     return {"pre": n.pre, "act": n.act, "grad_act": f"d{n.loss}/d{n.act}", "delta": f"d{n.loss}/d{n.pre}",
             "weights_grad": f"d{n.loss}/d{n.weight}", "bias_grad": f"d{n.loss}/d{n.bias}", "loss": n.loss,
-            "weights_updated": f"{n.weight}'", "bias_updated": f"{n.bias}'"}
+            "weights_updated": f"{n.weight}'", "bias_updated": f"{n.bias}'", "g_prime": f"g'({n.pre})",
+            "weighted": f"({n.weight.upper()} {n.act})", "residual": "residual", "target": n.target}
 
 
 def _fewest_decimals(problem) -> int:

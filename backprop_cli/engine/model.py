@@ -143,6 +143,8 @@ class Notation(Record):
     bias: str = "b"
     threshold: str = "θ"
     input: str = "x"
+    residual: str = "e"  # t − ŷ; refused where the loss has the same symbol (lfd's e)
+    target: str = "y"
     delta_sign: float = 1.0  # -1 where the sheet's error term is δ = −∂L/∂z (updates then read w + η δ a)
 
 

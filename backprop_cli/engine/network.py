@@ -12,6 +12,7 @@ import numpy as np
 
 from . import losses
 from .model import Entries, Layer, Problem
+from .ops import OPS
 from .record import Record
 from .tape import Interpreter, Tape
 
@@ -154,6 +155,32 @@ def _activate(tape: Tape, layer: Layer, pre: int) -> int:
         part = tape.apply("mask", tape.apply(activation.name, pre, **dict(activation.attrs)), keep=keep)
         result = part if result is None else tape.apply("add", result, part)
     return result
+
+
+def activation_derivative(activations: tuple, pre: np.ndarray, act: np.ndarray, rule=None) -> np.ndarray:
+    """g'(z) of each sample (row) and unit: the factor the backward pass multiplies dL/da by, from the
+    activation's own VJP (``rule(op)`` gives another); NaN for softmax, which has no factor per unit."""
+    slopes = np.full(np.shape(pre), np.nan)
+    ones = np.ones(np.shape(pre))
+    for activation in dict.fromkeys(activations):
+        if activation.name == "softmax":
+            continue
+        op = OPS[activation.name]
+        vjp = op.vjp(0) if rule is None else rule(op)
+        units = [a == activation for a in activations] if len(activations) > 1 else slice(None)
+        with np.errstate(all="ignore"):
+            slopes[:, units] = vjp(ones, act, pre, **dict(activation.attrs))[:, units]
+    return slopes
+
+
+def weighted_sum(network, inputs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Σ_k w_jk a_k of each sample (row) and unit: z without the bias (a folded bias row or column left
+    out), from the weights as used (0 where absent)."""
+    if network.folded_bias:
+        weights = weights[:, 1:] if network.orientation == "out_in" else weights[1:, :]
+    product = OPS["matmul_t" if network.orientation == "out_in" else "matmul"]
+    with np.errstate(all="ignore"):
+        return product.forward(inputs, weights)
 
 
 def bias_part(entries: Entries, network) -> np.ndarray | None:

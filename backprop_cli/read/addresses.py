@@ -3,7 +3,9 @@
 Examples (standard notation): ``z^(1)`` (a whole vector), ``a^(2)_1`` (one element), ``δ^(hidden)_2``
 (a layer by name), ``w^(1)_21`` (row 2, column 1 of the file's matrix), ``dL/dw^(2)_11`` (a gradient),
 ``w^(1)_21'`` (after the update), ``L`` (the loss), ``B``, ``dL/dB``, ``B'`` (a shared parameter),
-``ŷ`` or ``y_hat`` (the output), ``x^(0)`` (the input). With several samples, per-sample quantities are
+``ŷ`` or ``y_hat`` (the output), ``x^(0)`` (the input), ``σ'(z^(2)_1)`` or ``g'(z^(2))`` (the activation's
+derivative at z), ``(W a)^(2)_1`` or ``Wa^(2)_1`` (z without the bias), ``e_1`` or ``residual_1`` (t − ŷ),
+``y_1`` or ``t_1`` (the target). With several samples, per-sample quantities are
 matrices in the file's layout (``samples_are``), so ``a^(1)_{2,1}`` is sample 2, unit 1 when samples
 are rows. Indices are 1-based; a folded bias row or column is 0.
 """
@@ -16,7 +18,8 @@ from typing import NamedTuple
 from ..engine.model import GraphProblem, Problem
 
 # Order in which a hand calculation meets each kind: forward, loss, backward, gradients, updates.
-ORDER = {"input": 0, "weights": 0, "bias": 0, "shared": 0, "pre": 1, "act": 1, "node": 1, "loss": 2,
+ORDER = {"input": 0, "weights": 0, "bias": 0, "shared": 0, "target": 0, "pre": 1, "act": 1, "weighted": 1,
+         "g_prime": 1, "node": 1, "residual": 2, "loss": 2,
          "grad_act": 3, "delta": 3, "node_grad": 3, "weights_grad": 4, "bias_grad": 4, "shared_grad": 4,
          "input_grad": 4, "weights_updated": 5, "bias_updated": 5, "shared_updated": 5,
          "weights_state": 6, "bias_state": 6, "shared_state": 6}
@@ -56,7 +59,7 @@ class Address(NamedTuple):
         """Sort key: the order a hand calculation computes it (backward quantities output first), the
         quantities after updates after those of the first step."""
         backward = self.kind in ("grad_act", "delta", "node_grad")
-        within = 1 if self.kind in ("act", "delta") else 0  # z before a; dL/da before delta
+        within = {"act": 1, "g_prime": 2, "delta": 1}.get(self.kind, 0)  # z, a, g'(z); dL/da before delta
         return (self.after, ORDER[self.kind], -self.layer if backward else self.layer, within)
 
 
@@ -236,6 +239,9 @@ def _renamed(text: str, problem) -> str:
 
 def _layered(text: str, problem: Problem) -> Address:
     text = _renamed(_one_line(text), problem)
+    slope = _SLOPE.fullmatch(text)
+    if slope is not None:
+        return _slope(text, slope["function"], slope["inner"], problem)
     whole = _WHOLE.fullmatch(text)
     if whole and whole["body"] in problem.shared_index:  # names such as bias_hidden
         text_loss, updated_mark = whole["loss"], bool(whole["updated"])
@@ -243,7 +249,8 @@ def _layered(text: str, problem: Problem) -> Address:
             raise AddressError(f"expected a gradient written d{problem.notation.loss}/d..., found '{text}'")
         kind = "shared_grad" if text_loss else "shared_updated" if updated_mark else "shared"
         return Address(text, kind, name=whole["body"], shape=())
-    match = _PATTERN.fullmatch(text.replace("y_hat", "ŷ"))
+    product = _PRODUCT.sub(lambda m: m[0].replace(" ", "").replace("^T", "ᵀ"), text)  # (W^T a) -> (Wᵀa)
+    match = _PATTERN.fullmatch(product.replace("y_hat", "ŷ"))
     if not match:
         raise AddressError("expected an address such as z^(1)_2, dL/dw^(2)_11, w^(1)_21' or L, "
                            f"found '{text}'")
@@ -268,12 +275,20 @@ def _layered(text: str, problem: Problem) -> Address:
         if index is not None:
             raise AddressError(f"expected no index on the shared parameter '{symbol}', found '{text}'")
         return Address(text, kind, name=symbol)
+    output = _output_kind(symbol, problem) if layer_text is None else None
+    if output is not None:
+        if loss is not None or updated:
+            raise AddressError(f"expected a value, found '{text}' (the {output} has no gradient and no update)")
+        layer = len(problem.network.layers)
+        shape = layered_shape(output, layer, problem)
+        return Address(text, output, layer, _index(index, shape, output, problem, text) if index else None,
+                       shape=shape)
     table = symbols(problem)
-    if symbol not in table:
+    base = table.get(symbol) or ("weighted" if _weighted(symbol, problem) else None)
+    if base is None:
         from ..errors import did_you_mean
         raise AddressError(f"expected a quantity ({', '.join(dict.fromkeys(table))}), the loss {n.loss} or a "
                            f"shared parameter, found '{symbol}'", did_you_mean(symbol, [*table, *shared, n.loss]))
-    base = table[symbol]
     if layer_text is None:
         raise AddressError(f"expected a layer, as in {symbol}^(1) or {symbol}^(name), found '{text}'")
     layer = _layer(layer_text, problem, base)
@@ -282,6 +297,67 @@ def _layered(text: str, problem: Problem) -> Address:
     negated = base == "delta" and n.delta_sign < 0  # δ itself, not dL/dz
     return Address(text, kind, layer, _index(index, shape, kind, problem, text) if index else None, shape=shape,
                    negated=negated)
+
+
+_SLOPE = re.compile(r"(?P<function>[^\s'()/^]+)'\((?P<inner>.+)\)")
+_GENERIC = ("g", "f", "h", "θ")  # the activation written without its name, as in g'(z)
+_FUNCTIONS = {"σ": "sigmoid", "sigma": "sigmoid"}  # besides each activation's own name (tanh', relu', ...)
+
+
+def _slope(text: str, function: str, inner: str, problem: Problem) -> Address:
+    """``g'(z^(2)_1)``: the activation's derivative at a pre-activation (``g``, ``f``, ``h``, ``θ`` for
+    any activation, ``σ``, ``tanh``, ``relu``, ... for that one)."""
+    n = problem.notation
+    address = _layered(inner, problem)
+    if address.kind != "pre":
+        raise AddressError(f"expected a pre-activation inside {function}'(...), as in {function}'({n.pre}^(1)_2), "
+                           f"found '{inner}'")
+    activations = unit_activations(address, problem)
+    names = sorted({a.name for a in activations})
+    if "softmax" in names:
+        raise AddressError(f"expected an elementwise activation in '{text}', found softmax in layer {address.layer}: "
+                           f"its derivative is not one factor per unit (each output depends on every "
+                           f"{n.pre}); check {n.delta} or d{n.loss}/d{n.act} there instead")
+    if function not in _GENERIC and [_FUNCTIONS.get(function, function)] != names:
+        which = "g'" if len(names) > 1 else f"g' or {names[0]}'"
+        raise AddressError(f"expected {which} for layer {address.layer} ({', '.join(names)}), found {function}'")
+    return address._replace(text=text, kind="g_prime")
+
+
+def unit_activations(address: Address, problem: Problem) -> tuple:
+    """The activations an address of a layer's units covers: the layer's, or the one unit's."""
+    activations = problem.network.layers[address.layer - 1].activations
+    if address.index is None or len(activations) == 1:
+        return activations
+    rows = len(address.shape) == 1 or problem.samples_are == "rows"
+    return (activations[address.index[-1] if rows else address.index[0]],)
+
+
+_PRODUCT = re.compile(r"\([^()]*\)(?=\^)")  # a product in parentheses before its layer: (W a)^(2)
+
+
+def _weighted(symbol: str, problem: Problem) -> bool:
+    """Whether the symbol is the weighted sum without the bias: ``(W a)``, ``Wa``, ``(Wᵀ x)``, ... in
+    the file's symbols or the usual ones."""
+    n = problem.notation
+    body = symbol[1:-1] if symbol.startswith("(") and symbol.endswith(")") else symbol
+    weights, inputs = {n.weight, n.weight.upper(), "w", "W"}, {n.act, n.input, "a", "x"}
+    return any(body.startswith(w) and body[len(w):].removeprefix("ᵀ") in inputs for w in weights)
+
+
+def _output_kind(symbol: str, problem: Problem) -> str | None:
+    """``residual`` (t − ŷ) or ``target`` for their symbols where the notation does not use them
+    otherwise; None for other symbols."""
+    n = problem.notation
+    taken = {*symbols(problem), n.loss, "L", n.input}
+    if symbol == "residual" or (symbol == n.residual and symbol not in taken):
+        return "residual"
+    if symbol == n.residual == n.loss:
+        raise AddressError(f"expected the residual t − ŷ as residual_1 (or residual): {symbol} is the loss in this "
+                           f"notation (notation: {{residual: r}} gives the residual a symbol)")
+    if symbol in ("target", n.target, "y", "t") and symbol not in taken:
+        return "target"
+    return None
 
 
 def _layer(text: str, problem: Problem, base: str) -> int:
@@ -305,7 +381,9 @@ def _kind(base: str, gradient: bool, updated: bool, layer: int, text: str) -> st
         if gradient or updated:
             raise AddressError(f"expected no gradient or update of the input, found '{text}'")
         return "input"
-    if base in ("pre", "act", "delta"):
+    if base == "weighted" and gradient:
+        raise AddressError(f"expected a value, found '{text}' (its gradient is the delta's: z = W a + b)")
+    if base in ("pre", "act", "delta", "weighted"):
         if updated or (gradient and base == "delta"):
             raise AddressError(f"expected a value, found '{text}' (only parameters are updated)")
         return {"pre": "delta", "act": "grad_act"}[base] if gradient else base

@@ -13,7 +13,8 @@ from .fields import Fields
 from .yaml_tree import Node
 
 NOTATION_KEYS = {"pre_activation": "pre", "activation": "act", "delta": "delta", "loss": "loss",
-                 "weight": "weight", "bias": "bias", "threshold": "threshold", "input": "input"}
+                 "weight": "weight", "bias": "bias", "threshold": "threshold", "input": "input",
+                 "residual": "residual", "target": "target"}
 MAX_STEPS = 100_000
 
 

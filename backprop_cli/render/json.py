@@ -53,6 +53,12 @@ def _param(param: ParamResult | None) -> dict[str, Any] | None:
     }
 
 
+def _derivative(layer) -> Any:
+    """g'(z) of each sample and unit; null for softmax, which has no factor per unit."""
+    softmax = layer.activations[0].name == "softmax"  # only ever a whole layer
+    return array(layer.g_prime, np.ones(layer.g_prime.shape, dtype=bool) if softmax else None)
+
+
 def _final(result: Result, params: Parameters) -> list[dict[str, Any]]:
     problem = result.problem
     names = {p.name: i for i, p in enumerate(problem.shared)}
@@ -81,10 +87,12 @@ def document(result: Result) -> dict[str, Any]:
             "samples_are": problem.samples_are,
             "delta": "-dL/dz" if n.delta_sign < 0 else "dL/dz",
             "notation": {"pre_activation": n.pre, "activation": n.act, "delta": n.delta, "loss": n.loss,
-                         "weight": n.weight, "bias": n.bias, "threshold": n.threshold, "input": n.input},
+                         "weight": n.weight, "bias": n.bias, "threshold": n.threshold, "input": n.input,
+                         "residual": n.residual, "target": n.target},
         },
         "input": array(problem.inputs),
         "target": array(problem.targets),
+        "residual": array(result.residual),
         "layers": [{
             "index": layer.index,
             "name": layer.name,
@@ -94,6 +102,8 @@ def document(result: Result) -> dict[str, Any]:
             "activation": array(layer.act),
             "grad_activation": array(layer.grad_act),
             "delta": array(n.delta_sign * layer.delta),
+            "activation_derivative": _derivative(layer),
+            "weighted_sum": array(layer.weighted),
             "weights": _param(layer.weights),
             "bias": _param(layer.bias),
             "bias_sign": layer.bias_sign,

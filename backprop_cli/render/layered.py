@@ -109,26 +109,39 @@ def _input_table(problem: Problem, fmt) -> Table:
 
 
 def _layer_table(problem: Problem, layer: LayerResult, fmt) -> Table:
-    n, l = problem.notation, layer.index
+    n, l, network = problem.notation, layer.index, problem.network
     mixed = len(layer.activations) > 1
     many = len(layer.pre) > 1
     samples, notes = _sample_rows(len(layer.pre))
     units, more = _unit_rows(layer.units)
-    folded_row = problem.network.folded_bias and l < len(problem.network.layers)
+    folded_row = network.folded_bias and l < len(network.layers)
+    biased = network.folded_bias or network.layers[l - 1].bias is not None  # else W a is z itself
+    softmax = layer.activations[0].name == "softmax"  # no g'(z) of its own for each unit
     rows = []
     for s in samples:
         lead = [str(s + 1)] if many else []
         if folded_row:
-            rows.append(lead + ["0"] + (["—"] if mixed else []) + ["—", "1", "—", "—"])
+            rows.append(lead + ["0"] + (["—"] if mixed else []) + ["—", "—", "1", "—", "—", "—"])  # a_0 = 1
         for j in units:
             kind = [str(layer.activations[j])] if mixed else []
-            rows.append(lead + [str(j + 1)] + kind + [fmt(layer.pre[s, j]), fmt(layer.act[s, j]),
-                                                      fmt(layer.grad_act[s, j]), fmt(n.delta_sign * layer.delta[s, j])])
-    columns = (["n"] if many else []) + ["j"] + (["g"] if mixed else []) + [
+            weighted = [fmt(layer.weighted[s, j])] if biased else []
+            rows.append(lead + [str(j + 1)] + kind + weighted + [
+                fmt(layer.pre[s, j]), fmt(layer.act[s, j]), fmt(layer.grad_act[s, j]),
+                "—" if softmax else fmt(layer.g_prime[s, j]), fmt(n.delta_sign * layer.delta[s, j])])
+    product = f"({n.weight.upper()}{'ᵀ' if network.orientation == 'in_out' else ''} {n.act})^({l})_j"
+    if biased and network.folded_bias:
+        notes.append(f"{product} leaves out the bias {'row' if network.orientation == 'in_out' else 'column'} 0")
+    columns = (["n"] if many else []) + ["j"] + (["g"] if mixed else []) + ([product] if biased else []) + [
         f"{n.pre}^({l})_j", f"{n.act}^({l})_j", f"∂{n.loss}/∂{n.act}^({l})_j",
-        f"{n.delta}^({l})_j = {_minus(n)}∂{n.loss}/∂{n.pre}^({l})_j"]
+        f"{_function(layer)}'({n.pre}^({l})_j)", f"{n.delta}^({l})_j = {_minus(n)}∂{n.loss}/∂{n.pre}^({l})_j"]
     activation = "mixed" if mixed else str(layer.activations[0])
     return Table(f"{_layer_title(layer)} ({activation})", columns, rows, notes + more)
+
+
+def _function(layer: LayerResult) -> str:
+    """How a sheet writes the layer's activation function: σ, tanh or relu, else g."""
+    names = {a.name for a in layer.activations}
+    return {"sigmoid": "σ", "tanh": "tanh", "relu": "relu"}.get(names.pop(), "g") if len(names) == 1 else "g"
 
 
 def _minus(n: Notation) -> str:
@@ -150,7 +163,13 @@ def _loss_table(result: Result, fmt) -> Table:
     if loss.penalty:
         rows += [["data loss", fmt(loss.data)], ["L2 penalty", fmt(loss.penalty)]]
     rows.append([n.loss, fmt(loss.value)])
-    return Table("loss", ["term", "value"], rows, [loss.formula])
+    notes = [loss.formula]
+    if result.problem.loss.kind == "squared_error":  # the loss is a sum of squared residuals
+        symbol = "residual" if n.residual == n.loss else n.residual
+        samples, _ = _sample_rows(len(result.residual))
+        notes.append(f"{symbol} = {n.target} − ŷ = " + "; ".join(
+            "[" + ", ".join(fmt(v) for v in result.residual[s]) + "]" for s in samples))
+    return Table("loss", ["term", "value"], rows, notes)
 
 
 def _labelled_entries(problem: Problem, index: int, layer: Layer):

@@ -33,6 +33,14 @@ class ProblemKind(Protocol):
     def size(self, result) -> int: ...
 
 
+def laid_out(rows: np.ndarray, address: Address, problem) -> np.ndarray:
+    """Per-sample values (samples as rows) as an address of a layered problem names them: one sample's
+    vector, or the matrix in the file's layout, or one element of it."""
+    values = rows[0] if len(rows) == 1 else rows if problem.samples_are == "rows" else rows.T
+    values = np.asarray(values, dtype=float)
+    return values if address.index is None else np.asarray(values[address.index])
+
+
 def _parameter_value(kind: str, shared) -> np.ndarray:
     return np.array({"shared": shared.value, "shared_grad": shared.grad, "shared_updated": shared.updated}[kind])
 
@@ -131,13 +139,16 @@ class Layered(_Worked):
         else:
             if kind == "input":
                 rows = problem.inputs
+            elif kind == "target":
+                rows = problem.targets
+            elif kind == "residual":
+                rows = result.residual
             else:
                 layer = result.layers[address.layer - 1]
-                rows = {"pre": layer.pre, "act": layer.act, "grad_act": layer.grad_act, "delta": layer.delta}[kind]
-            values = rows[0] if len(rows) == 1 else rows if problem.samples_are == "rows" else rows.T
+                rows = {"pre": layer.pre, "act": layer.act, "grad_act": layer.grad_act, "delta": layer.delta,
+                        "g_prime": layer.g_prime, "weighted": layer.weighted}[kind]
+            return laid_out(-rows if address.negated else rows, address, problem)  # the sheet's δ: −∂L/∂z
         values = np.asarray(values, dtype=float)
-        if address.negated:  # the sheet's δ is −∂L/∂z
-            values = -values
         return values if address.index is None else np.asarray(values[address.index])
 
     @staticmethod

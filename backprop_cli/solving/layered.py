@@ -140,10 +140,14 @@ def lay_out(problem: Problem, program: Program, values: list, grads: Grads, upda
             grad_act = output_act_gradient(problem, act)
         else:
             grad_act = _grad(grads, slots.act, act)
-        return LayerResult(i + 1, layer.name, layer.activations, values[slots.pre], act,
+        pre = values[slots.pre]
+        inputs = values[program.layers[i - 1].act] if i else values[program.tape.slots[("act", 0)]]
+        return LayerResult(i + 1, layer.name, layer.activations, pre, act,
                            np.asarray(grad_act, dtype=float),
-                           np.asarray(_grad(grads, slots.pre, values[slots.pre]), dtype=float),
-                           weights, bias, layer.bias_sign)
+                           np.asarray(_grad(grads, slots.pre, pre), dtype=float),
+                           weights, bias, layer.bias_sign,
+                           g_prime=network.activation_derivative(layer.activations, pre, act),
+                           weighted=network.weighted_sum(problem.network, inputs, values[slots.weights_used]))
     layers = Built(count, layer_result)  # a replay that is asked for one layer lays out only that one
     shared_grad = _grad(grads, program.shared, values[program.shared])
     uses = _uses(problem)

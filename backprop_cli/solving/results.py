@@ -63,6 +63,8 @@ class LayerResult(Record):
     weights: ParamResult
     bias: ParamResult | None
     bias_sign: float
+    g_prime: np.ndarray  # g'(z), the activation's derivative at z; NaN for softmax (no factor per unit)
+    weighted: np.ndarray  # Σ_k w_jk a_k: z without the bias (or threshold, or folded bias row/column)
 
     @property
     def units(self) -> int:
@@ -110,6 +112,11 @@ class Result(Record):
     @property
     def trained(self) -> bool:
         return self.problem.training.learning_rate > 0
+
+    @property
+    def residual(self) -> np.ndarray:
+        """e = t − ŷ, the target minus the output, with samples as rows."""
+        return self.problem.targets - self.layers[-1].act
 
     @cached_property
     def named(self) -> dict[str, SharedResult]:
