@@ -193,7 +193,7 @@ def explain(file: str, quantities: tuple[str, ...], output_format: str, output_f
 
     \b
     Example:
-        backprop examples mazur.yaml && backprop explain mazur.yaml "dE/dw^(2)_11"
+        backprop examples mazur.yaml && backprop explain mazur.yaml "dE/dw^(2)_11" --format html --output mazur.html
     """
     from .console.solutions import write_solution
     write_solution(file, quantities, output_format, output_file, precision, body_only)

@@ -46,6 +46,8 @@ def _layered_lookup(result, solution):
             return problem.training.learning_rate
         if symbol == "λ":
             return problem.training.l2.strength
+        if symbol == "‖w‖²":
+            return result.loss.penalty / problem.training.l2.strength
         if symbol == f"{n.loss}_data":
             return result.loss.data
         per_sample = re.fullmatch(re.escape(n.loss) + r"_(\d+)", symbol)

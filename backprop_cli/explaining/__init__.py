@@ -19,7 +19,7 @@ def explain(result, quantities=(), precision: int = 6) -> Solution:
     """The worked solution of a result, cut down to the quantities given (addresses such as
     ``dL/dw^(2)_11``); raises AddressError for an address that names nothing to work out."""
     module = import_module(f"{__package__}.{WRITERS[result.problem.kind]}")
-    solution = module.explain(result, precision)
+    solution = module.explain(result, precision)._replace(result=result)
     if not quantities:
         return solution
     from .select import keys

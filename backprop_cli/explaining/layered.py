@@ -230,11 +230,11 @@ class _Writer:
             steps.append(Step(("loss data",), target, general, substituted, data,
                               tuple(("loss sample", s) for s in range(min(self.samples, MAX_SAMPLES)))))
         if penalised:
-            steps.append(self.penalty_step())
+            steps += self.penalty_steps()
         steps[-1] = steps[-1]._replace(key=("loss",))
         return steps
 
-    def penalty_step(self) -> Step:
+    def penalty_steps(self) -> list[Step]:
         """The loss with the L2 penalty: λ times the sum of the penalised parameters' squares."""
         l2 = self.problem.training.l2
         symbols, numbers = [], []
@@ -258,11 +258,13 @@ class _Writer:
             if p.name in penalised:
                 symbols.append(power(Sym(p.name), Num(2.0)))
                 numbers.append(power(Num(p.value), Num(2.0)))
-        general = add(Sym(self.n.loss, "", "data"), mul(Sym("λ"), total(symbols)))
-        substituted = add(Num(self.result.loss.data), mul(Num(l2.strength), total(numbers)))
-        uses = (("loss data",),) if self.samples > 1 else (("loss sample", 0),)
-        return Step(("loss",), self.loss(), general, substituted, self.result.loss.value, uses,
-                    f"λ = {l2.strength:g}")
+        squares = Sym("‖w‖²")
+        data_uses = (("loss data",),) if self.samples > 1 else (("loss sample", 0),)
+        return [Step(("penalty sum",), squares, total(symbols), total(numbers),
+                     self.result.loss.penalty / l2.strength, (), "the penalised parameters' squares"),
+                Step(("loss",), self.loss(), add(Sym(self.n.loss, "", "data"), mul(Sym("λ"), squares)),
+                     add(Num(self.result.loss.data), mul(Num(l2.strength), Num(self.result.loss.penalty / l2.strength))),
+                     self.result.loss.value, data_uses + (("penalty sum",),), f"λ = {l2.strength:g}")]
 
     # backward ------------------------------------------------------------------------------------
 

@@ -42,6 +42,7 @@ class Solution(Record):
     lines: list[str]  # the conventions, in words
     sections: list[Section]
     precision: int = 6
+    result: object = None  # the worked result, for the tables and the diagram of the page formats
 
     def steps(self):
         for section in self.sections:

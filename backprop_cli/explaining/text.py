@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..printable import printable
-from .maths import Node, Num, number, text
+from .maths import Node, Num, Verbatim, number, text
 from .solution import Solution, Step
 
 WIDTH = 100  # a step longer than this is written one '=' a line
@@ -22,29 +22,31 @@ def value_text(value, precision: int) -> str:
     return "[" + ", ".join(value_text(row, precision) for row in array) + "]"
 
 
-def chain(step: Step, precision: int, spell=text) -> list[str]:
-    """The parts of ``target = general = substituted = value``, each once (a part that would only
-    repeat the one before it is left out)."""
-    parts = [spell(step.target, precision)]
-    for node in (step.general, step.substituted):
-        if node is not None:
-            shown = spell(node, precision)
-            if shown != parts[-1]:
-                parts.append(shown)
-    result = value_text(step.value, precision) if spell is text else None
-    if result is not None and result != parts[-1]:
-        parts.append(result)
-    return parts
+def parts(step: Step, precision: int) -> list[Node]:
+    """The nodes of ``target = general = substituted = value``, each once: a part that would be written
+    the same as the one before it is left out. Every format writes these parts."""
+    value = step.value
+    result = Num(float(value)) if np.ndim(value) == 0 else Verbatim(value_text(value, precision))
+    shown: list[Node] = []
+    last = None
+    for node in (step.target, step.general, step.substituted, result):
+        if node is None:
+            continue
+        spelt = text(node, precision)
+        if spelt != last:
+            shown.append(node)
+            last = spelt
+    return shown
 
 
 def step_lines(step: Step, precision: int) -> list[str]:
-    parts = [printable(p) for p in chain(step, precision)]
+    shown = [printable(text(p, precision)) for p in parts(step, precision)]
     note = f"   ({printable(step.note)})" if step.note else ""
-    line = " = ".join(parts) + note
+    line = " = ".join(shown) + note
     if len(line) <= WIDTH:
         return [line]
-    indent = " " * len(parts[0])
-    return [f"{parts[0]} = {parts[1]}"] + [f"{indent} = {p}" for p in parts[2:]] + ([note.strip()] if note else [])
+    indent = " " * len(shown[0])
+    return [f"{shown[0]} = {shown[1]}"] + [f"{indent} = {p}" for p in shown[2:]] + ([note.strip()] if note else [])
 
 
 def render(solution: Solution) -> str:
@@ -57,7 +59,3 @@ def render(solution: Solution) -> str:
         lines += [printable(note) for note in section.notes]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
-
-
-def is_number(node: Node | None) -> bool:
-    return isinstance(node, Num)
