@@ -110,15 +110,23 @@ def main() -> None:
     """
 
 
-def output_options(command: Callable) -> Callable:
-    """--format, --precision and --color, shared by the commands that print results."""
+def output_options(command: Callable, pages: bool = False) -> Callable:
+    """--format, --precision and --color, shared by the commands that print results; ``pages`` adds
+    the Markdown and HTML formats (a page to hand out)."""
     command = click.option("--color/--no-color", "colour", default=None,
                            help="Force colour on or off (default: on for a terminal unless NO_COLOR is set).")(command)
     command = click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True,
                            help="Significant digits shown in tables (display only).")(command)
-    return click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
+    formats = ["table", "json", "markdown", "html"] if pages else ["table", "json"]
+    extra = "; Markdown or one self-contained HTML page to hand out" if pages else ""
+    return click.option("--format", "output_format", type=click.Choice(formats), default="table",
                         show_default=True,
-                        help="Tables for people, JSON (full float64 precision) for scripts.")(command)
+                        help=f"Tables for people, JSON (full float64 precision) for scripts{extra}.")(command)
+
+
+def page_options(command: Callable) -> Callable:
+    """The output options with the page formats."""
+    return output_options(command, pages=True)
 
 
 def print_reports(reports: list, colour: bool | None) -> None:
@@ -140,7 +148,7 @@ def print_reports(reports: list, colour: bool | None) -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True, path_type=str))
-@output_options
+@page_options
 @reports_errors
 def run(files: tuple[str, ...], output_format: str, precision: int, colour: bool | None) -> None:
     """Work problems out: forward pass, loss, deltas, gradients and updates, layer by layer.
@@ -155,6 +163,11 @@ def run(files: tuple[str, ...], output_format: str, precision: int, colour: bool
     """
     from .console.worked import work_each
     results = work_each(files)
+    if output_format in ("markdown", "html"):
+        from .console.pages import worked_page
+        worked = list(results)
+        echo(worked_page([r for r in worked if r is not None], output_format, precision), nl=False)
+        sys.exit(EXIT_INVALID if None in worked else 0)
     if output_format == "json":
         from .render import json as json_render
         texts = [None if result is None else json_render.render(result) for result in results]
@@ -201,7 +214,7 @@ def explain(file: str, quantities: tuple[str, ...], output_format: str, output_f
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
-@output_options
+@page_options
 @click.option("--junit", "junit_file", metavar="FILE",
               help="Also write JUnit XML (one testcase per answer) to this file, replaced atomically.")
 @click.option("--round", "rounding", type=click.IntRange(0, 15),
@@ -240,6 +253,9 @@ def check(paths: tuple[str, ...], output_format: str, precision: int, colour: bo
     if output_format == "json":
         from .render import check_json
         echo(check_json.render(run_), nl=False)
+    elif output_format in ("markdown", "html"):
+        from .console.pages import checked_page
+        echo(checked_page(run_, output_format, precision), nl=False)
     else:
         from .render import verdicts
         print_reports(verdicts.reports(run_, precision), colour)

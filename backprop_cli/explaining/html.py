@@ -9,15 +9,13 @@ from ..printable import printable
 from ..render import html as page
 from .maths import text as plain
 from .mathml import math
-from .solution import Solution, Step
 from .text import WIDTH, parts
 
 STYLE = """
-.step { display: grid; grid-template-columns: max-content auto; column-gap: 0.4em; align-items: baseline;
-        justify-items: start; margin: 0.7rem 0; row-gap: 0.3rem; overflow-x: auto; }
-.step math { font-size: 1.1em; } .step .lhs { justify-self: end; }
-.step .note { grid-column: 2; color: #555; font-size: 0.85rem; }
-figure.diagram { margin: 1rem 0; overflow-x: auto; } figure.diagram svg { max-width: 100%; height: auto; }
+.backprop .step { display: grid; grid-template-columns: max-content auto; column-gap: 0.4em;
+                  align-items: baseline; justify-items: start; margin: 0.7rem 0; row-gap: 0.3rem; overflow-x: auto; }
+.backprop .step math { font-size: 1.1em; } .backprop .step .lhs { justify-self: end; }
+.backprop .step .note { grid-column: 2; color: #555; font-size: 0.85rem; }
 """
 
 
@@ -25,7 +23,7 @@ def _math(inner: str) -> str:
     return f'<math display="inline">{inner}</math>'
 
 
-def step(step_: Step, precision: int) -> str:
+def step(step_, precision: int) -> str:
     """One step as a grid: the target, then '= part' on one row or one a row."""
     shown = parts(step_, precision)
     width = len(" = ".join(plain(p, precision) for p in shown))
@@ -40,7 +38,7 @@ def step(step_: Step, precision: int) -> str:
     return '<div class="step">' + "".join(cells) + "</div>"
 
 
-def render(solution: Solution, body_only: bool = False) -> str:
+def render(solution, body_only: bool = False) -> str:
     """The solution as a page (``body_only``: the part inside ``<body>``, to paste into a page)."""
     precision = solution.precision
     body = [f"<h1>{escape(printable(solution.title))}</h1>"]
@@ -59,6 +57,4 @@ def render(solution: Solution, body_only: bool = False) -> str:
         from ..render import layout
         body.append(page.report(layout.build(solution.result, precision)))
     inner = "\n".join(body) + "\n"
-    if body_only:
-        return f"<style>{page.STYLE}{STYLE}</style>\n{inner}"
-    return page.page(solution.title, inner, STYLE)
+    return page.fragment(inner, STYLE) if body_only else page.page(solution.title, inner, STYLE)

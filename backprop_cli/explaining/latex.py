@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 from .maths import Call, Elided, Node, Num, Op, Partial, Sym, Verbatim, number, precedence, signed
-from .solution import Solution
 from .text import parts, text as plain
 
 GREEK = {"α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\varepsilon", "η": r"\eta",
@@ -187,7 +186,7 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 """
 
 
-def render(solution: Solution, body_only: bool = False) -> str:
+def render(solution, body_only: bool = False) -> str:
     """The solution as a LaTeX document (or its body, to paste into one's own), ending with a newline."""
     precision = solution.precision
     lines = [r"\section*{" + escape(solution.title) + "}"]

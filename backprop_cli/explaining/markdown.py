@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from ..render.markdown import text
 from .latex import aligned
-from .solution import Solution
 
 
-def render(solution: Solution, body_only: bool = False) -> str:
+def render(solution, body_only: bool = False) -> str:
     """The solution as Markdown (``body_only`` leaves out the title and the tables)."""
     precision = solution.precision
     blocks = [] if body_only else [f"# {text(solution.title)}"]

@@ -44,6 +44,14 @@ class Solution(Record):
     precision: int = 6
     result: object = None  # the worked result, for the tables and the diagram of the page formats
 
+    def _repr_html_(self) -> str:
+        from .html import render
+        return render(self, body_only=True)
+
+    def _repr_markdown_(self) -> str:
+        from .markdown import render
+        return render(self)
+
     def steps(self):
         for section in self.sections:
             yield from section.steps

@@ -6,7 +6,6 @@ import numpy as np
 
 from ..printable import printable
 from .maths import Node, Num, Verbatim, number, text
-from .solution import Solution, Step
 
 WIDTH = 100  # a step longer than this is written one '=' a line
 
@@ -22,7 +21,7 @@ def value_text(value, precision: int) -> str:
     return "[" + ", ".join(value_text(row, precision) for row in array) + "]"
 
 
-def parts(step: Step, precision: int) -> list[Node]:
+def parts(step, precision: int) -> list[Node]:
     """The nodes of ``target = general = substituted = value``, each once: a part that would be written
     the same as the one before it is left out. Every format writes these parts."""
     value = step.value
@@ -39,7 +38,7 @@ def parts(step: Step, precision: int) -> list[Node]:
     return shown
 
 
-def step_lines(step: Step, precision: int) -> list[str]:
+def step_lines(step, precision: int) -> list[str]:
     shown = [printable(text(p, precision)) for p in parts(step, precision)]
     note = f"   ({printable(step.note)})" if step.note else ""
     line = " = ".join(shown) + note
@@ -49,7 +48,7 @@ def step_lines(step: Step, precision: int) -> list[str]:
     return [f"{shown[0]} = {shown[1]}"] + [f"{indent} = {p}" for p in shown[2:]] + ([note.strip()] if note else [])
 
 
-def render(solution: Solution) -> str:
+def render(solution) -> str:
     """The whole solution as text, ending with a newline."""
     blocks = ["\n".join(printable(line) for line in [solution.title, *solution.lines])]
     for section in solution.sections:

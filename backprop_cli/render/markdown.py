@@ -24,8 +24,9 @@ def table(table_: Table) -> str:
 
 
 def report(report_: Report) -> str:
-    lines = [f"- {text(line)}" for line in report_.lines]
-    return "\n\n".join([f"## {text(report_.title)}", "\n".join(lines), *[table(t) for t in report_.tables]]) + "\n"
+    lines = "\n".join(f"- {text(line)}" for line in report_.lines)
+    parts = [f"## {text(report_.title)}", lines, *[table(t) for t in report_.tables]]
+    return "\n\n".join(part for part in parts if part) + "\n"
 
 
 def render(reports: list[Report]) -> str:

@@ -152,6 +152,26 @@ def reports(run: Run, precision: int = 6) -> list[Report]:
     return built
 
 
+def page_reports(run: Run, precision: int = 6) -> list[Report]:
+    """As ``reports``, for a page: the reason stays in its column, beside the verdict."""
+    built = []
+    for outcome in run.outcomes:
+        if outcome.checked is not None:
+            rows = [_row(v, precision) for v in outcome.checked.in_written_order()]
+            columns = ["answer", "written", "correct", "±", "verdict", "why"]
+            built.append(Report(outcome.path, [], [Table("answers", columns, rows, left=len(columns))]))
+    others = [f"{o.path}: {NOT_CHECKED[o.status]}" for o in run.outcomes if o.status in NOT_CHECKED]
+    if others:
+        built.append(Report("files not checked", others, []))
+    return built
+
+
+def verdict_class(row: list[str]) -> str:
+    """The class of a page's row by its verdict (right, wrong, or nothing to mark)."""
+    mark = row[4] if len(row) > 4 else ""
+    return "wrong" if mark.startswith("✗") else "right" if mark.startswith(("✓", "≈", "→")) else ""
+
+
 def closing_line(run: Run) -> str:
     """``N passed, M failed``, with unreadable answers, skipped and invalid files when there are any."""
     line = f"{run.passed} passed, {run.failed} failed"

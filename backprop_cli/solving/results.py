@@ -92,7 +92,23 @@ class LossResult(Record):
     formula: str
 
 
-class Result(Record):
+SHOWN: dict[str, Callable] = {}  # format ("html", "markdown") -> renderer of a result, set by the library API
+
+
+class _Shown:
+    """Display in a notebook (Jupyter calls ``_repr_html_`` and ``_repr_markdown_``): the tables, and in
+    HTML the diagram. The renderers belong to later stages, so the library API registers them."""
+
+    def _repr_html_(self) -> str | None:
+        show = SHOWN.get("html")
+        return None if show is None else show(self)
+
+    def _repr_markdown_(self) -> str | None:
+        show = SHOWN.get("markdown")
+        return None if show is None else show(self)
+
+
+class Result(_Shown, Record):
     """A worked layered network: the first step in full, then the loss along any further steps."""
 
     problem: Problem
@@ -133,7 +149,7 @@ class Value(Record):
     grad: np.ndarray
 
 
-class GraphResult(Record):
+class GraphResult(_Shown, Record):
     """A worked computation graph: nodes in dependency order, inputs, parameters (as shared ones)."""
 
     problem: GraphProblem
