@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 import re
 
+from click.testing import CliRunner
+
 from backprop_cli import check, loads
+from backprop_cli.cli import main
 from conftest import ROOT
 
 
@@ -22,3 +25,21 @@ def test_the_readme_example_file_is_valid_and_its_answers_are_right():
     for address, value in (("out^(2)", o), ("E", 0.5 * (o - 0.01) ** 2), ("dE/dw5", gradient),
                            ("w5'", 0.40 - 0.5 * gradient)):
         assert abs(written[address] - value) <= 5e-7, address
+
+
+def test_the_readme_worked_solution_is_what_explain_prints():
+    """The excerpt is the tool's own output (its numbers are checked by tests/test_explain.py)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Worked solutions"):text.index("What it writes:")]
+    command = re.search(r"\n    (backprop explain .*)\n", section).group(1)
+    shown = "\n".join(line[4:] for line in section[section.index(command) + len(command):].strip("\n").split("\n"))
+    args = [a.strip('"') for a in re.findall(r'"[^"]*"|\S+', command)][2:]
+    args[0] = str(ROOT / args[0])
+    done = CliRunner().invoke(main, ["explain", *args])
+    assert done.exit_code == 0 and done.output.rstrip("\n") == shown.rstrip("\n")
+
+
+def test_the_html_example_in_problems_is_up_to_date():
+    done = CliRunner().invoke(main, ["explain", str(ROOT / "problems" / "mazur.yaml"), "--format", "html"])
+    assert done.exit_code == 0
+    assert (ROOT / "problems" / "mazur.html").read_text(encoding="utf-8") == done.output
