@@ -79,3 +79,27 @@ def test_page_styles_stay_inside_their_own_block():
         for rule in re.findall(r"([^{}]+)\{", style):
             for selector in rule.split(","):
                 assert selector.strip().startswith(".backprop"), selector
+
+
+def test_the_loss_curve_follows_the_losses():
+    import xml.etree.ElementTree as ET
+
+    from backprop_cli.drawing.curve import MOST_POINTS, loss_curve
+    losses = [1.0, 0.5, 0.7, 0.2]
+    svg = ET.fromstring(loss_curve(losses))
+    line = svg.find("{http://www.w3.org/2000/svg}polyline").get("points").split()
+    ys = [float(p.split(",")[1]) for p in line]
+    xs = [float(p.split(",")[0]) for p in line]
+    assert len(ys) == 4 and xs == sorted(xs)
+    assert ys[0] < ys[2] < ys[1] and ys[3] == max(ys) and ys[0] == min(ys)  # a higher loss is drawn higher
+    many = ET.fromstring(loss_curve([1 / (k + 1) for k in range(10_000)]))
+    points = many.find("{http://www.w3.org/2000/svg}polyline").get("points").split()
+    assert len(points) == MOST_POINTS and "log scale" in ET.tostring(many, encoding="unicode")
+    assert loss_curve([1.0, float("nan")]) == "" and loss_curve([1.0]) == ""
+
+
+def test_a_trained_page_shows_the_loss_curve():
+    page = CliRunner().invoke(main, ["run", str(ROOT / "problems" / "examples" / "l2-steps.yaml"), "--format", "html"])
+    assert page.exit_code == 0 and page.output.count('class="backprop-curve"') == 1
+    single = CliRunner().invoke(main, ["run", MAZUR, "--format", "html"])
+    assert 'class="backprop-curve"' not in single.output

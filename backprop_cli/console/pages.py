@@ -17,12 +17,12 @@ def worked_page(results: list, output_format: str, precision: int) -> str:
 
 
 def _worked_body(results: list, reports: list, precision: int) -> str:
-    from ..drawing import draw
+    from ..drawing import draw, training_curve
     from ..render import html
     body = []
     for k, (result, built) in enumerate(zip(results, reports)):
         figure = draw(result, "svg", gradients=True, precision=min(precision, 4), prefix=f"d{k}")
-        body.append(html.report(built, figure=figure))
+        body.append(html.report(built, figure=figure + training_curve(result, f"c{k}")))
     return "".join(body)
 
 

@@ -26,3 +26,11 @@ def draw(result, fmt: str = "svg", gradients: bool = False, precision: int = 4, 
         return dot.render(drawn)
     from . import svg
     return svg.render(drawn, prefix)
+
+
+def training_curve(result, prefix: str = "curve") -> str:
+    """The loss before each training step and after the last, as an SVG chart; empty for one step."""
+    if not result.trained or len(result.history) < 2 or result.final_loss is None:
+        return ""
+    from .curve import loss_curve
+    return loss_curve([*result.history, result.final_loss], result.problem.notation.loss, prefix)

@@ -46,8 +46,9 @@ def render(solution, body_only: bool = False) -> str:
         body.append('<ul class="conventions">' + "".join(f"<li>{escape(printable(line))}</li>"
                                                          for line in solution.lines) + "</ul>")
     if solution.result is not None:
-        from ..drawing import draw
-        body.append(f'<figure class="diagram">{draw(solution.result, "svg", gradients=True, precision=4)}</figure>')
+        from ..drawing import draw, training_curve
+        body.append(f'<figure class="diagram">{draw(solution.result, "svg", gradients=True, precision=4)}'
+                    f'{training_curve(solution.result)}</figure>')
     for section in solution.sections:
         body.append(f"<section>\n<h2>{escape(printable(section.title))}</h2>")
         body += [step(s, precision) for s in section.steps]
