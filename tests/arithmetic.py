@@ -15,7 +15,7 @@ _TOKEN = re.compile(rf"""
     (?P<space>\s+)
   | (?P<number>\d+(?:\.\d*)?(?:e[-+−]?\d+)?)
   | (?P<partial>[∂d]{_NAME}/[∂d]{_NAME})
-  | (?P<name>{_NAME}|‖\w‖²)
+  | (?P<name>(?:m̂|v̂|[mvsg])\[[^\]]*\]|{_NAME}|‖\w‖²)
   | (?P<op>[-−+·/^²(),])
 """, re.VERBOSE)
 

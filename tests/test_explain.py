@@ -46,6 +46,11 @@ def _layered_lookup(result, solution):
             return problem.training.learning_rate
         if symbol == "λ":
             return problem.training.l2.strength
+        decayed = re.fullmatch(r"g\[(.*)\]", symbol)
+        if decayed:  # the gradient with the coupled weight decay added
+            inner = decayed[1]
+            grad = lookup("∂" + n.loss + "/∂" + inner)
+            return grad + problem.training.optimizer.decay * lookup(inner)
         if symbol == "‖w‖²":
             return result.loss.penalty / problem.training.l2.strength
         if symbol == f"{n.loss}_data":
@@ -88,7 +93,13 @@ def _graph_lookup(result, solution):
             if of in (problem.notation.loss, problem.output) and (of, wrt) not in local:
                 return float(np.reshape(grads[wrt], ()))
             return float(local[of, wrt])
-        return float(np.reshape(values[symbol], ()))
+        decayed = re.fullmatch(r"g\[(\w+)\]", symbol)
+        if decayed:  # the gradient with the coupled weight decay added
+            name = decayed[1]
+            return float(np.reshape(grads[name] + problem.training.optimizer.decay * values[name], ()))
+        if symbol in values:
+            return float(np.reshape(values[symbol], ()))
+        return float(np.reshape(kinds.lookup(kinds.resolve(symbol, problem), result), ()))
     return lookup
 
 
@@ -110,9 +121,8 @@ def _derivatives(problem) -> dict:
     return {name: rules.pop() for name, rules in found.items()}
 
 
-@pytest.mark.parametrize("path", PROBLEM_FILES, ids=lambda p: str(p.relative_to(ROOT)))
-def test_every_formula_works_out_to_its_printed_result(path):
-    result = bp.solve(bp.load(str(path)))
+def _rework(result) -> None:
+    """Every scalar step's formulas, worked again from their printed text, give the step's value."""
     solution = explain(result, precision=PRECISION)
     lookup = (_layered_lookup if result.problem.kind == "layered" else _graph_lookup)(result, solution)
     checked, scalars = 0, 0
@@ -129,6 +139,36 @@ def test_every_formula_works_out_to_its_printed_result(path):
             assert _close(found, value, abs(value)), f"{text(step.target)} = {printed} = {found}, not {value}"
             checked += 1
     assert checked >= min(scalars, 3)
+
+
+@pytest.mark.parametrize("path", PROBLEM_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_formula_works_out_to_its_printed_result(path):
+    _rework(bp.solve(bp.load(str(path))))
+
+
+OPTIMIZERS = ["sgd", "{name: sgd, momentum: 0.9}", "{name: sgd, momentum: 0.9, nesterov: true}",
+              "{name: sgd, momentum: 0.8, form: classical, nesterov: true}", "{name: sgd, weight_decay: 0.1}",
+              "{name: rmsprop, alpha: 0.9}", "adagrad", "adam", "{name: adam, eps_inside: true, eps: 0.001}",
+              "{name: adam, bias_correction: false, weight_decay: 0.05}", "{name: adamw, weight_decay: 0.1}"]
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+@pytest.mark.parametrize("kind", ["layered", "graph"])
+def test_every_optimizer_update_works_out(optimizer, kind):
+    if kind == "layered":
+        text_ = (ROOT / "problems" / "mazur.yaml").read_text(encoding="utf-8")
+        text_ = text_.replace("frozen: [bias]", "frozen: false")
+        text_ = text_[:text_.index("expected:")] if "expected:" in text_ else text_
+        text_ = re.sub(r"(?m)^train:.*\n(?:  .*\n)*", "", text_)
+    else:
+        text_ = ("graph: {inputs: {x: 0.5}, params: {w: 0.8, b: -0.3}, nodes: {h: tanh(w * x + b)}, output: h}\n"
+                 "target: 0.2\nloss: {kind: squared_error}\n")
+    text_ += f"train: {{learning_rate: 0.1, optimizer: {optimizer}}}\n"
+    result = bp.solve(bp.loads(text_))
+    assert result.problem.training.optimizer.plain == (optimizer == "sgd")
+    _rework(result)
+    updates = explain(result).sections[-1]
+    assert updates.title == "updates" and any(step.target.prime for step in updates.steps if hasattr(step.target, "prime"))
 
 
 def test_the_textbook_example_by_hand():

@@ -169,23 +169,21 @@ class _Writer:
         return steps
 
     def updates(self) -> Section:
+        from .layered import update
         training = self.problem.training
         section = Section("updates")
-        if not training.optimizer.plain:
-            section.notes.append(f"the parameters are updated by {training.optimizer.name}: its rule, with the "
-                                 "values it keeps, is under the parameter table of backprop run")
-            return section
-        rate = training.learning_rate
+        kept = self.result.moments.get(1, {})
         for p in self.result.shared:
             if p.frozen:
                 section.notes.append(f"{p.name} is frozen: it stays as it is")
                 continue
-            symbol = Sym(p.name)
-            general = sub(symbol, mul(Sym("η"), Partial(self.of, symbol)))
-            if self.scalar(p.name):
-                substituted = sub(self.number(p.name), mul(Num(rate), Num(float(np.reshape(p.grad, ())))))
-            else:
-                substituted = None
-            section.steps.append(Step(("updated", p.name), Sym(p.name, prime=True), general, substituted,
-                                      p.updated, (("grad", p.name),)))
+            if not self.scalar(p.name):
+                section.steps.append(Step(("updated", p.name), Sym(p.name, prime=True),
+                                          sub(Sym(p.name), mul(Sym("η"), Partial(self.of, Sym(p.name)))),
+                                          None, p.updated, (("grad", p.name),)))
+                continue
+            state = {name: float(np.reshape(v, ())) for name, v in kept.get(p.name, {}).items()}
+            section.steps += update(training, ("updated", p.name), Sym(p.name), Sym(p.name, prime=True), self.of,
+                                    float(np.reshape(p.value, ())), float(np.reshape(p.grad, ())), state,
+                                    float(np.reshape(p.updated, ())), (("grad", p.name),))
         return section

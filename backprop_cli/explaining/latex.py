@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .maths import Call, Elided, Node, Num, Op, Partial, Sym, Verbatim, number, precedence, signed
+from .maths import Call, Elided, Node, Num, Op, Partial, State, Sym, Verbatim, number, precedence, signed
 from .text import parts, text as plain
 
 GREEK = {"α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\varepsilon", "η": r"\eta",
@@ -107,6 +107,9 @@ def math(node: Node, precision: int = 6) -> str:
             return rf"\dots\ \text{{({node.count} more terms)}}"
         if isinstance(node, Verbatim):
             return r"\texttt{" + escape(node.text) + "}"
+        if isinstance(node, State):
+            name = {"m_hat": r"\hat{m}", "v_hat": r"\hat{v}"}.get(node.name, _name(node.name))
+            return name + r"\left[" + spell(node.of) + r"\right]"
         if isinstance(node, Call):
             name = FUNCTIONS.get(node.name)
             if name is None:

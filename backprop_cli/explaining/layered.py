@@ -18,6 +18,7 @@ from ..render.report import index_label
 from ..solving.results import Result
 from .maths import Call, Node, Num, Op, Partial, Sym, add, call, div, mul, neg, power, sub, total
 from .solution import Section, Solution, Step
+from .updates import update_steps
 
 MAX_SAMPLES = 4  # samples worked out in full; the sums over samples still count every one
 MAX_UNITS = 16  # units of a layer worked out in full
@@ -476,11 +477,7 @@ class _Writer:
     def updates(self) -> Section:
         training = self.problem.training
         section = Section("updates")
-        if not training.optimizer.plain:
-            section.notes.append(f"the parameters are updated by {training.optimizer.name}: its rule, with the "
-                                 "values it keeps, is under the parameter tables of backprop run")
-            return section
-        rate = training.learning_rate
+        kept = self.result.moments.get(1, {})
         for l in range(1, self.count + 1):
             spec, layer = self.problem.network.layers[l - 1], self.result.layers[l - 1]
             for which, entries, param in (("weights", spec.weights, layer.weights),
@@ -488,32 +485,40 @@ class _Writer:
                 if entries is None:
                     continue
                 unit_axis = 1 if which == "weights" and self.problem.network.orientation == "in_out" else 0
+                state = kept.get(("W" if which == "weights" else "b", l), {})
                 for position in np.ndindex(entries.values.shape):
                     if (entries.frozen or position in entries.shared or position[unit_axis] >= MAX_UNITS
                             or (entries.absent is not None and entries.absent[position])):
                         continue
-                    section.steps.append(_update(
-                        ((f"{which}_updated", l, None, position)), self.entry(l, which, position),
-                        self.entry(l, which, position, prime=True), float(param.value[position]),
-                        float(param.grad[position]), float(param.updated[position]), rate,
-                        ((f"{which}_grad", l, None, position),), self.loss()))
+                    section.steps += update(training, (f"{which}_updated", l, None, position),
+                                            self.entry(l, which, position), self.entry(l, which, position, prime=True),
+                                            self.loss(), float(param.value[position]), float(param.grad[position]),
+                                            {name: float(v[position]) for name, v in state.items()},
+                                            float(param.updated[position]), ((f"{which}_grad", l, None, position),))
             if spec.weights.frozen or (spec.bias is not None and spec.bias.frozen):
                 section.notes.append(f"the frozen parameters of layer {l} stay as they are")
-        for shared in self.result.shared:
+        state = kept.get(("shared",), {})
+        for i, shared in enumerate(self.result.shared):
             if shared.frozen:
+                section.notes.append(f"{shared.name} is frozen: it stays as it is")
                 continue
-            section.steps.append(_update(("shared_updated", shared.name), Sym(shared.name),
-                                         Sym(shared.name, prime=True), shared.value, shared.grad, shared.updated,
-                                         rate, (("shared_grad", shared.name),), self.loss()))
+            section.steps += update(training, ("shared_updated", shared.name), Sym(shared.name),
+                                    Sym(shared.name, prime=True), self.loss(), shared.value, shared.grad,
+                                    {name: float(v[i]) for name, v in state.items()}, shared.updated,
+                                    (("shared_grad", shared.name),))
         return section
 
 
-def _update(key, symbol: Sym, updated: Sym, value: float, grad: float, new: float, rate: float, uses,
-            loss: Sym) -> Step:
-    """p' = p − η ∂L/∂p."""
+def update(training, key, symbol: Sym, updated: Sym, loss: Sym, value: float, grad: float, kept: dict,
+           new: float, uses) -> list[Step]:
+    """The first update of one entry: p' = p − η ∂L/∂p, or the optimizer's rule with what it keeps."""
+    rate, optimizer = training.learning_rate, training.optimizer
+    if not optimizer.plain:
+        return update_steps(optimizer, rate, key, symbol, updated, loss, value, grad, kept, new, uses,
+                            optimizer.first_step)
     general = sub(symbol, mul(Sym("η"), Partial(loss, symbol)))
     substituted = sub(Num(value), mul(Num(rate), Num(grad)))
-    return Step(key, updated, general, substituted, new, uses)
+    return [Step(key, updated, general, substituted, new, uses)]
 
 
 def _terms(node: Node) -> tuple:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .maths import Call, Elided, Node, Num, Op, Partial, Sym, Verbatim, number, precedence, signed
+from .maths import Call, Elided, Node, Num, Op, Partial, State, Sym, Verbatim, number, precedence, signed
 
 FUNCTIONS = {"sigma": "σ", "sigma'": "σ'", "ln": "ln"}
 
@@ -67,6 +67,12 @@ def math(node: Node, precision: int = 6) -> str:
             return f"<mrow><mo>…</mo><mtext>({node.count} more terms)</mtext></mrow>"
         if isinstance(node, Verbatim):
             return f"<mtext>{escape(node.text)}</mtext>"
+        if isinstance(node, State):
+            bare = node.name.removesuffix("_hat")
+            name = f"<mi>{escape(bare)}</mi>"
+            if bare != node.name:
+                name = f"<mover>{name}<mo>^</mo></mover>"
+            return f"<mrow>{name}<mo>[</mo>{spell(node.of)}<mo>]</mo></mrow>"
         if isinstance(node, Call):
             if node.name == "sqrt":
                 return f"<msqrt>{spell(node.args[0])}</msqrt>"

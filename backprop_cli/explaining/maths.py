@@ -53,13 +53,23 @@ class Elided(NamedTuple):
     count: int
 
 
+class State(NamedTuple):
+    """What an optimizer keeps for a parameter: ``m[w^(2)_11]``, ``v̂[b^(1)_2]``."""
+
+    name: str
+    of: "Node"
+
+
+STATE_TEXT = {"m_hat": "m̂", "v_hat": "v̂"}
+
+
 class Verbatim(NamedTuple):
     """A formula kept as the file wrote it (indexing, stacking: nothing to put numbers into)."""
 
     text: str
 
 
-Node = Union[Sym, Num, Call, Op, Partial, Elided, Verbatim]
+Node = Union[Sym, Num, Call, Op, Partial, Elided, State, Verbatim]
 
 FUNCTION_TEXT = {"sigma": "σ", "sigma'": "σ'"}
 MOST_TERMS = 8  # terms of a sum written out; past this, the first ones, "…" and the last
@@ -129,8 +139,8 @@ def precedence(node: Node) -> int:
         return {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "^": 4}[node.op]
     if isinstance(node, Num) and node.value < 0:
         return 3  # written with its sign
-    if isinstance(node, Sym) and (node.layer or node.index or node.prime):
-        return 4  # a decorated symbol is grouped before a power
+    if isinstance(node, Partial) or isinstance(node, Sym) and (node.layer or node.index or node.prime):
+        return 4  # a derivative or a decorated symbol is grouped before a power
     return 5
 
 
@@ -162,6 +172,8 @@ def text(node: Node, precision: int = 6) -> str:
             return f"… ({node.count} more terms)"
         if isinstance(node, Verbatim):
             return node.text
+        if isinstance(node, State):
+            return f"{STATE_TEXT.get(node.name, node.name)}[{spell(node.of)}]"
         if isinstance(node, Partial):
             d = "d" if node.whole else "∂"
             return f"{d}{spell(node.of)}/{d}{spell(node.wrt)}"
