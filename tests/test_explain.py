@@ -198,6 +198,14 @@ def test_quantities_cut_the_solution_to_what_they_need():
     assert keys < whole
 
 
+def test_intermediate_factors_select_their_steps():
+    result = bp.solve(bp.load(str(ROOT / "problems" / "mazur.yaml")))
+    keys = {step.key for step in explain(result, ["σ'(net^(2)_1)"]).steps()}
+    assert ("g_prime", 2, 0, (0,)) in keys and not any(key[0] == "delta" for key in keys)
+    assert ("pre", 2, 0, (1,)) in {step.key for step in explain(result, ["(W out)^(2)_2"]).steps()}
+    assert ("loss",) in {step.key for step in explain(result, ["e_1"]).steps()}
+
+
 def test_graph_nodes_that_rename_a_value_have_their_own_gradient():
     """h2 = x1: dy/dh2 is σ'(h2), not the input's total gradient (they shared one slot once)."""
     result = bp.solve(bp.load(str(ROOT / "problems" / "keys" / "assignment4-q2.yaml")))

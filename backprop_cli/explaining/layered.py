@@ -332,7 +332,7 @@ class _Writer:
         value = float(OPS[activation.name].vjp(0)(np.float64(1.0), np.float64(a), np.float64(z), **attrs))
         general, substituted, note = _derivative(activation.name, attrs, self.act(l, s, j), self.pre(l, s, j), z, a)
         target = Call(_derivative_name(activation.name), (self.pre(l, s, j),))
-        return Step(("derivative", l, s, (j,)), target, general, substituted, value,
+        return Step(("g_prime", l, s, (j,)), target, general, substituted, value,
                     (("pre", l, s, (j,)), ("act", l, s, (j,))), note)
 
     def delta_step(self, l: int, s: int, j: int) -> Step:
@@ -347,7 +347,7 @@ class _Writer:
         derivative_value = self.derivative(l, s, j).value
         return Step(("delta", l, s, (j,)), self.delta(l, s, j), mul(gradient, slope),
                     mul(Num(factor), Num(derivative_value)), value,
-                    (("grad_act", l, s, (j,)), ("derivative", l, s, (j,))))
+                    (("grad_act", l, s, (j,)), ("g_prime", l, s, (j,))))
 
     def logit_delta(self, s: int, j: int) -> Step:
         """δ of an output whose loss is taken from z (sigmoid with cross-entropy, softmax with

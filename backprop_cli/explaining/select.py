@@ -5,8 +5,9 @@ from __future__ import annotations
 from ..read.addresses import Address, AddressError
 from ..solving.kinds import resolve
 
-GIVEN = {"input", "weights", "bias", "shared"}  # read from the file: nothing to work out
-PER_SAMPLE = {"pre", "act", "delta", "grad_act"}
+GIVEN = {"input", "weights", "bias", "shared", "target"}  # read from the file: nothing to work out
+PER_SAMPLE = {"pre", "act", "delta", "grad_act", "g_prime"}
+WORKED_IN = {"weighted": "pre"}  # a quantity the solution writes inside another one's step
 
 
 def keys(text: str, problem, solution) -> set:
@@ -26,8 +27,8 @@ def keys(text: str, problem, solution) -> set:
 
 
 def _matches(address: Address, key, problem) -> bool:
-    kind = address.kind
-    if kind == "loss":
+    kind = WORKED_IN.get(address.kind, address.kind)
+    if kind in ("loss", "residual"):  # the residuals are written out in the loss
         return key == ("loss",)
     if problem.kind == "graph":
         wanted = {"node": ("node", address.name), "node_grad": ("grad", address.name),
