@@ -1,0 +1,75 @@
+"""The symbolic interpreter: every problem made symbolic (each trainable entry a symbol) gives formulas
+that agree with the numeric engine at random points, values and gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import backprop_cli as bp
+from backprop_cli.engine.tape import Interpreter
+from backprop_cli.solving.kinds import kind_of
+from conftest import PROBLEM_FILES, ROOT
+
+sympy = pytest.importorskip("sympy")
+from backprop_cli.engine.symbolic import Symbolic, SymbolicError, simplified, symbols_for  # noqa: E402
+
+MOST_SYMBOLS = 40  # problems with more trainable entries are left to the numeric tests (formulas grow)
+
+
+def _made_symbolic(path):
+    problem = bp.load(str(path))
+    program = kind_of(problem).parts().record(problem)
+    tape = program.tape
+    size = sum(tape.values[slot].size for slot in tape.parameters)
+    if size > MOST_SYMBOLS:
+        pytest.skip(f"{size} trainable entries")
+    leaves = {slot: symbols_for(f"p{slot}", tape.values[slot].shape) for slot in tape.parameters}
+    return tape, program.objective, leaves
+
+
+@pytest.mark.parametrize("path", PROBLEM_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_formulas_agree_with_the_engine_at_random_points(path):
+    tape, root, leaves = _made_symbolic(path)
+    try:
+        values, grads = Symbolic(tape).run(root, leaves)
+    except SymbolicError:
+        pytest.skip("an op without a formula")
+    generator = np.random.default_rng(7)
+    for _ in range(2):
+        point = {slot: generator.normal(0.0, 0.7, tape.values[slot].shape) for slot in leaves}
+        binding = {symbol: sympy.Float(float(value)) for slot in leaves
+                   for symbol, value in zip(leaves[slot].ravel(), point[slot].ravel())}
+        numbers, numeric_grads = Interpreter(tape).run(root, {s: v.copy() for s, v in point.items()})
+        assert np.isclose(float(values[root].item().xreplace(binding)), float(numbers[root]), rtol=1e-9, atol=1e-12)
+        for slot in leaves:
+            found = np.zeros(point[slot].shape, dtype=object) if grads[slot] is None else grads[slot]
+            formula = np.vectorize(lambda e: float(sympy.sympify(e).xreplace(binding)), otypes=[float])(found)
+            expected = np.zeros_like(point[slot]) if numeric_grads[slot] is None else numeric_grads[slot]
+            assert np.allclose(formula, expected, rtol=1e-8, atol=1e-11), (slot, formula, expected)
+
+
+def test_a_sheet_gradient_as_a_formula():
+    """f = tanh(x1/x2) + σ(x1): the partial derivatives as written by hand."""
+    problem = bp.load(str(ROOT / "problems" / "keys" / "assignment4-q2.yaml"))
+    program = kind_of(problem).parts().record(problem)
+    leaves = {program.names[n]: symbols_for(n, ()) for n in problem.inputs}
+    values, grads = Symbolic(program.tape).run(program.objective, leaves)
+    x1, x2 = sympy.symbols("x1 x2", real=True)
+    s = 1 / (1 + sympy.exp(-x1))
+    by_hand = {"x1": (1 - sympy.tanh(x1 / x2) ** 2) / x2 + s * (1 - s), "x2": -(1 - sympy.tanh(x1 / x2) ** 2) * x1 / x2 ** 2}
+    for name, expected in by_hand.items():
+        found = grads[program.names[name]].item()
+        assert sympy.simplify((found - expected).rewrite(sympy.exp)) == 0
+        assert sympy.simplify((simplified(found) - expected).rewrite(sympy.exp)) == 0
+    assert sympy.simplify((values[program.objective].item() - (sympy.tanh(x1 / x2) + s)).rewrite(sympy.exp)) == 0
+
+
+def test_numeric_problems_never_import_sympy():
+    import subprocess
+    import sys
+    code = ("import sys, backprop_cli as bp; from backprop_cli.explaining import explain; "
+            f"r = bp.solve(bp.load({str(ROOT / 'problems' / 'mazur.yaml')!r})); bp.check(r.problem); explain(r); "
+            "print('sympy' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
