@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from .errors import ProblemError
-from .read.files import load, loads
+from .read.files import load, load_all, loads, loads_all
 from .solving.kinds import solve
 from .solving.results import GraphResult, Result
 
-__all__ = ["load", "loads", "solve", "check", "explain", "Result", "GraphResult", "ProblemError"]
+__all__ = ["load", "loads", "load_all", "loads_all", "solve", "check", "explain", "Result", "GraphResult", "ProblemError"]
 
 
 def _show_in_notebooks() -> None:

@@ -124,6 +124,12 @@ def output_options(command: Callable, pages: bool = False) -> Callable:
                         help=f"Tables for people, JSON (full float64 precision) for scripts{extra}.")(command)
 
 
+def document_option(command: Callable) -> Callable:
+    """--document N: one problem of a file that holds several (YAML documents separated by ---)."""
+    return click.option("--document", type=click.IntRange(1), metavar="N",
+                        help="In a file of several problems (separated by ---), only the Nth.")(command)
+
+
 def page_options(command: Callable) -> Callable:
     """The output options with the page formats."""
     return output_options(command, pages=True)
@@ -153,9 +159,10 @@ def print_reports(reports: list, colour: bool | None) -> None:
 def run(files: tuple[str, ...], output_format: str, precision: int, colour: bool | None) -> None:
     """Work problems out: forward pass, loss, deltas, gradients and updates, layer by layer.
 
-    FILES are worked in order; - reads a problem from standard input. An invalid file is reported
-    and the others are still worked (exit 2). With several files, --format json prints an array with
-    one document per file (null for an invalid one).
+    FILES are worked in order, and every problem of a file that holds several (YAML documents
+    separated by ---); - reads standard input. An invalid file or problem is reported and the others
+    are still worked (exit 2). With several problems, --format json prints an array with one document
+    per problem (null for an invalid one).
 
     \b
     Example:
@@ -171,7 +178,7 @@ def run(files: tuple[str, ...], output_format: str, precision: int, colour: bool
     if output_format == "json":
         from .render import json as json_render
         texts = [None if result is None else json_render.render(result) for result in results]
-        echo(json_render.documents(texts) if len(files) > 1 else texts[0] or "", nl=False)
+        echo(json_render.documents(texts) if len(texts) > 1 else texts[0] or "", nl=False)
         invalid = texts.count(None)
     else:
         from .render import layout
@@ -196,20 +203,22 @@ def run(files: tuple[str, ...], output_format: str, precision: int, colour: bool
 @click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True,
               help="Significant digits of the numbers shown (display only).")
 @click.option("--body-only", is_flag=True, help="LaTeX and HTML: the body alone, to paste into a document of your own.")
+@document_option
 @reports_errors
 def explain(file: str, quantities: tuple[str, ...], output_format: str, output_file: str | None, precision: int,
-            body_only: bool) -> None:
+            body_only: bool, document: int | None) -> None:
     """Work a problem out step by step: each quantity's formula, the numbers put in, and the result.
 
     QUANTITIES (addresses as in expected:, such as dL/dw^(2)_11 or delta^(1)) cut the solution down to
-    what they depend on.
+    what they depend on. A file of several problems (separated by ---) is explained problem by problem,
+    or only the one --document N names (QUANTITIES need it).
 
     \b
     Example:
         backprop examples mazur.yaml && backprop explain mazur.yaml "dE/dw^(2)_11" --format html --output mazur.html
     """
     from .console.solutions import write_solution
-    write_solution(file, quantities, output_format, output_file, precision, body_only)
+    write_solution(file, quantities, output_format, output_file, precision, body_only, document)
 
 
 @main.command()
@@ -385,6 +394,28 @@ def examples(names: tuple[str, ...], folder: str, force: bool) -> None:
 
 
 @main.command()
+@click.option("--output", "-o", metavar="FILE", help="Write to this file, replaced atomically (default: standard output).")
+@reports_errors
+def schema(output: str | None) -> None:
+    """Print the JSON Schema of problem files and answer sheets, for editors to complete and check them.
+
+    An editor with a YAML language server uses it for a file whose first line is
+    "# yaml-language-server: $schema=problem.schema.json" (a path relative to the file, or a URL).
+
+    \b
+    Example:
+        backprop schema --output problem.schema.json
+    """
+    from .read.schema import text
+    if output is None or output == "-":
+        echo(text(), nl=False)
+        return
+    from .console.reports import refuse_target, write
+    refuse_target("--output", output, [])
+    write("--output", output, text())
+
+
+@main.command()
 @click.argument("file", type=click.Path(allow_dash=True, path_type=str))
 @click.option("--format", "output_format", type=click.Choice(["svg", "dot", "png"]), default="svg", show_default=True,
               help="SVG (drawn by backprop itself), Graphviz DOT text, or PNG (made by Graphviz's dot).")
@@ -393,11 +424,14 @@ def examples(names: tuple[str, ...], folder: str, force: bool) -> None:
 @click.option("--gradients", is_flag=True, help="Also show each weight's gradient and each unit's delta.")
 @click.option("--precision", type=click.IntRange(1, 17), default=4, show_default=True,
               help="Significant digits of the values shown.")
+@document_option
 @reports_errors
-def draw(file: str, output_format: str, output: str | None, gradients: bool, precision: int) -> None:
+def draw(file: str, output_format: str, output: str | None, gradients: bool, precision: int,
+         document: int | None) -> None:
     """Draw a worked problem: units and weights of a network, or the nodes of a graph and what they use.
 
     Values are those of the first step (and the first sample); - reads the problem from standard input.
+    Of a file of several problems (separated by ---), --document N chooses the one drawn.
     PNG needs Graphviz's dot on the PATH: without it the DOT text is written instead, to the --output
     name with .dot, and one line on standard error says so.
 
@@ -406,7 +440,7 @@ def draw(file: str, output_format: str, output: str | None, gradients: bool, pre
         backprop examples mazur.yaml && backprop draw mazur.yaml --gradients --output mazur.svg
     """
     from .console.reports import refuse_target, write
-    from .console.worked import STDIN, work
+    from .console.worked import STDIN, numeric, work
     output = None if output == "-" else output
     if output_format == "png" and output is None:
         echo("backprop: --format png needs --output FILE (a PNG is not written to standard output)", err=True)
@@ -415,7 +449,7 @@ def draw(file: str, output_format: str, output: str | None, gradients: bool, pre
     if output is not None:
         refuse_target("--output", output, inputs, "the problem drawn")
     from . import drawing
-    result = work(file)
+    result = numeric(work(file, document), "draw")
     text = drawing.draw(result, "dot" if output_format == "png" else output_format, gradients, precision)
     if output is None:
         echo(text, nl=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +18,15 @@ if os.environ.get("CI"):
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEMS = ROOT / "problems"
-# Every problem file: answer sheets (in a sheets/ folder) and variant templates (in templates/) hold
-# no problem.
-PROBLEM_FILES = sorted(p for p in PROBLEMS.rglob("*.yaml") if not {"sheets", "templates"} & set(p.parts))
+# Every file of one problem: answer sheets (in a sheets/ folder) and variant templates (in templates/)
+# hold no problem, and a file of several (YAML documents split by ---) is tested part by part in
+# test_multidoc.py.
+ALL_PROBLEM_FILES = sorted(p for p in PROBLEMS.rglob("*.yaml") if not {"sheets", "templates"} & set(p.parts))
+MULTI_PROBLEM_FILES = [p for p in ALL_PROBLEM_FILES if "\n---" in p.read_text(encoding="utf-8")]
+# Problems worked in formulas (an input or parameter written `symbol`), tested in test_symbolic.py and
+# test_formula_answers.py; the files of PROBLEM_FILES are worked in numbers.
+SYMBOLIC_FILES = [p for p in ALL_PROBLEM_FILES if re.search(r":\s*symbol\b", p.read_text(encoding="utf-8"))]
+PROBLEM_FILES = [p for p in ALL_PROBLEM_FILES if p not in MULTI_PROBLEM_FILES and p not in SYMBOLIC_FILES]
 
 
 def central_difference(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:

@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from backprop_cli import cli, load, solve
 from backprop_cli.drawing import draw
 from backprop_cli.printable import printable
+from backprop_cli.read.profiles import PROFILES
 from conftest import PROBLEM_FILES, PROBLEMS, ROOT
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -82,7 +83,7 @@ def _number(entry, parameters: dict):
 def layered_counts(doc: dict) -> tuple[int, list[float | None], list[int]]:
     """Units (bias units of a folded bias included), the values of existing weights, units per layer."""
     net = doc["network"]
-    fold = 1 if net.get("fold_bias") else 0
+    fold = 1 if net.get("fold_bias", PROFILES[doc.get("convention", "default")].fold_bias) else 0
     parameters = {name: (p["value"] if isinstance(p, dict) else p) for name, p in (doc.get("parameters") or {}).items()}
     units = [net["inputs"]] + [layer["units"] for layer in net["layers"]]
     weights = []

@@ -33,8 +33,8 @@ train: {learning_rate: 0.1}
 """
 
 ERROR_LINE = re.compile(r"^.+:\d+:\d+: error: .+$")
-TOP_KEYS = ("title, description, notation, parameters, network, input, target, samples_are, loss, train, expected, "
-            "check, grading, student, names, conventions")
+TOP_KEYS = ("title, description, convention, notation, parameters, network, input, target, samples_are, loss, "
+            "train, expected, check, grading, student, names, conventions")
 LAYER_KEYS = "name, units, activation, weights, bias, threshold, frozen"
 ACTIVATIONS = "identity, sigmoid, tanh, relu, leaky_relu, softplus, elu, softmax"
 LOSSES = "squared_error, binary_cross_entropy, categorical_cross_entropy"

@@ -202,7 +202,12 @@ CASES = [
     Case("merge-key", corpus("merge-key")),
     Case("python-tag", corpus("python-tag")),
     Case("complex-key", corpus("complex-key")),
-    Case("two-documents", corpus("two-documents")),
+    Case("two-documents", corpus("two-documents"), exit=0),  # two problems in one file: both worked
+    Case("empty-document-between", SMALL + "---\n---\n" + SMALL),  # the others still worked
+    Case("10k-tiny-documents", lambda: "---\na: 1\n" * 10_000, args=CHECK),
+    Case("100-documents", lambda: ("---\n" + SMALL) * 100, exit=0),
+    Case("alias-bombs-over-two-documents", lambda: 2 * ("---\nlist: &x [" + ", ".join(["1"] * 99) + "]\nmore: ["
+                                                        + ", ".join(["*x"] * 1200) + "]\n")),
     Case("alias-bomb", corpus("alias-bomb")),
     Case("recursive-alias", corpus("recursive-alias")),
     Case("deep-flow-nesting", lambda: "description: " + "[" * 100_000 + "]" * 100_000 + "\n" + SMALL),

@@ -43,3 +43,11 @@ def test_the_html_example_in_problems_is_up_to_date():
     done = CliRunner().invoke(main, ["explain", str(ROOT / "problems" / "mazur.yaml"), "--format", "html"])
     assert done.exit_code == 0
     assert (ROOT / "problems" / "mazur.html").read_text(encoding="utf-8") == done.output
+
+
+def test_the_readme_symbolic_example_passes():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"## Symbolic mode.*?```yaml\n(.*?)```", text, re.S).group(1)
+    report = check(loads(example))
+    assert report.passed == 2 and report.failed == 0
+    assert all(v.reason == "equal: simplification shows it" for v in report.verdicts)

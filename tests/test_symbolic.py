@@ -73,3 +73,48 @@ def test_numeric_problems_never_import_sympy():
             "print('sympy' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+SHEET = """
+title: f = tanh(x1/x2) + sigmoid(x1), in formulas
+graph:
+  inputs: {x1: symbol, x2: symbol}
+  params: {w: 0.5}
+  nodes:
+    h1: x1 / x2
+    y: tanh(h1) + sigmoid(w * x1)
+  output: y
+"""
+
+
+def test_a_file_with_symbols_is_worked_in_formulas():
+    result = bp.solve(bp.loads(SHEET))
+    assert result.symbolic and result.problem.symbols == ("x1", "x2")
+    x1, x2 = sympy.symbols("x1 x2", real=True)
+    s = 1 / (1 + sympy.exp(-x1 / 2))
+    by_hand = {"y": sympy.tanh(x1 / x2) + s, "x1": (1 - sympy.tanh(x1 / x2) ** 2) / x2 + s * (1 - s) / 2,
+               "x2": -(1 - sympy.tanh(x1 / x2) ** 2) * x1 / x2 ** 2, "w": x1 * s * (1 - s)}
+    found = {"y": result.values["y"], **{name: result.grads[name] for name in ("x1", "x2", "w")}}
+    for name, expected in by_hand.items():
+        assert sympy.simplify((found[name] - expected).rewrite(sympy.exp)) == 0, name
+    assert result.values["w"] == sympy.Rational(1, 2)  # the file's numbers stay exact
+
+
+def test_run_prints_formulas_and_other_commands_refuse_symbols(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from backprop_cli.cli import main
+    path = tmp_path / "sheet.yaml"
+    path.write_text(SHEET, encoding="utf-8")
+    runner = CliRunner()
+    shown = runner.invoke(main, ["run", str(path)])
+    assert shown.exit_code == 0 and "tanh(x1/x2) + 1/(1 + exp(-x1/2))" in shown.output
+    document = json.loads(runner.invoke(main, ["run", str(path), "--format", "json"]).output)
+    assert document["symbols"] == ["x1", "x2"] and "\\tanh" in document["values"]["y"]["latex"]
+    for command in ("explain", "draw"):
+        refused = runner.invoke(main, [command, str(path)])
+        assert refused.exit_code == 2 and "found symbols (x1, x2)" in refused.output
+    page = runner.invoke(main, ["run", str(path), "--format", "html"])
+    assert page.exit_code == 0 and "tanh(x1/x2)" in page.output

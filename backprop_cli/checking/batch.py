@@ -1,4 +1,5 @@
-"""Checking many files: collect them from paths, folders and globs, check each, keep every outcome."""
+"""Checking many files: collect them from paths, folders and globs, check each problem of each, keep
+every outcome."""
 
 from __future__ import annotations
 
@@ -7,18 +8,31 @@ import os
 
 from ..engine.record import Fresh, Record
 from ..errors import Diagnostic, ProblemError, internal_error
-from ..read.files import load
+from ..read.files import Part, place, read_parts
 from .verdicts import FileCheck, check
 
 SUFFIXES = (".yaml", ".yml")
 
 
 class Outcome(Record):
-    """One file: checked, skipped (no ``expected:``), or invalid (with its diagnostics)."""
+    """One problem of a file (the file, when it cannot be read at all): checked, skipped (no
+    ``expected:``), or invalid (with its diagnostics)."""
 
     path: str
     checked: FileCheck | None = None
     diagnostics: list[Diagnostic] = Fresh(list)
+    part: tuple[int, int] = (1, 1)  # the problem's number, and how many problems the file holds
+    title: str = ""  # the problem's title, when it could be read
+
+    @property
+    def name(self) -> str:
+        """The file's name, with the problem's place when the file holds several."""
+        return place(self.path, self.part)
+
+    @property
+    def heading(self) -> str:
+        """The name, and in a file of several problems the title too: a table's title."""
+        return f"{self.name}: {self.title}" if self.part[1] > 1 and self.title else self.name
 
     @property
     def status(self) -> str:
@@ -28,7 +42,7 @@ class Outcome(Record):
 
 
 class Run(Record):
-    """Every file's outcome, in the order found."""
+    """Every problem's outcome, file by file in the order found."""
 
     outcomes: list[Outcome]
 
@@ -49,13 +63,13 @@ class Run(Record):
 
     @property
     def nothing_to_check(self) -> bool:
-        """No file with answers, and none invalid: most likely the wrong folder."""
+        """No problem with answers, and none invalid: most likely the wrong folder."""
         return not self.count("checked") and not self.count("invalid")
 
     @property
     def exit_code(self) -> int:
-        """2 when a file is invalid (a bug met in one file counts so: the others are still judged), an
-        answer cannot be read, or there is nothing to check; else 1 when an answer fails, else 0."""
+        """2 when a file or problem is invalid (a bug met in one counts so: the others are still judged),
+        an answer cannot be read, or there is nothing to check; else 1 when an answer fails, else 0."""
         if self.count("invalid") or self.unreadable or self.nothing_to_check:
             return 2
         return 1 if self.failed else 0
@@ -82,16 +96,35 @@ def collect(paths: list[str], suffixes: tuple[str, ...] = SUFFIXES) -> tuple[lis
 
 
 def check_paths(paths: list[str], rounding: int | None = None) -> Run:
-    """Check every file the paths name."""
+    """Check every problem of every file the paths name."""
     files, missing = collect(paths)
     outcomes = [Outcome(d.file, diagnostics=[d]) for d in missing]
     for path in files:
         try:
-            problem = load(path)
-            answered = problem.expected or problem.unreadable
-            outcomes.append(Outcome(path, check(problem, rounding) if answered else None))
+            found = read_parts(path)
         except ProblemError as exc:
             outcomes.append(Outcome(path, diagnostics=exc.diagnostics))
+            continue
         except Exception as exc:  # a bug of ours: recorded for this file, the others are still checked
             outcomes.append(Outcome(path, diagnostics=[Diagnostic(path, 1, 1, "", internal_error(exc))]))
+            continue
+        outcomes += [_checked(part, rounding) for part in found]
     return Run(outcomes)
+
+
+def _checked(part: Part, rounding: int | None) -> Outcome:
+    """One problem of a file checked; an invalid one, or a bug met, is recorded and the others go on."""
+    where = (part.number, part.count)
+    if part.diagnostics:
+        return Outcome(part.source, diagnostics=part.diagnostics, part=where)
+    problem = part.problem
+    try:
+        answered = problem.expected or problem.unreadable
+        return Outcome(part.source, check(problem, rounding) if answered else None, part=where,
+                       title=problem.title or "")
+    except ProblemError as exc:
+        return Outcome(part.source, diagnostics=exc.diagnostics, part=where)
+    except Exception as exc:  # a bug of ours
+        line = part.line if part.count > 1 else 1
+        bug = Diagnostic(part.source, line, 1, "", internal_error(exc))
+        return Outcome(part.source, diagnostics=[bug], part=where)

@@ -8,7 +8,7 @@ from typing import Callable, Iterator
 
 from ..engine.record import Record
 from ..errors import Diagnostic, ProblemError, internal_error
-from ..read.files import load
+from ..read.files import read_parts
 from ..read.sheets import TABLE_SUFFIXES, read_sheets
 from .batch import SUFFIXES, collect
 from .grading import Key, Refused, SheetGrade, grade, read_key
@@ -54,12 +54,12 @@ class ClassGrades(Record):
 def read_keys(path: str) -> Keys:
     """A key file, or a folder of variant keys each naming its student (raises ProblemError)."""
     if not os.path.isdir(path):
-        return Keys(read_key(load(path)), {})
+        return Keys(read_key(key_problem(path)), {})
     files, _ = collect([path])
     by_student: dict[str, Key] = {}
     problems = []
     for file in files:
-        key = read_key(load(file))
+        key = read_key(key_problem(file))
         if key.student is None:
             problems.append(Diagnostic(file, 1, 1, "", "expected a variant key naming its student "
                                                        "(student: ...), found none"))
@@ -74,6 +74,19 @@ def read_keys(path: str) -> Keys:
     if problems:
         raise ProblemError(problems)
     return Keys(None, by_student)
+
+
+def key_problem(path: str):
+    """The problem of a key file. A file of several problems is refused: a sheet's addresses name the
+    quantities of one problem, so each part is graded with a key of its own."""
+    found = read_parts(path)
+    if len(found) > 1:
+        raise ProblemError([Diagnostic(path, found[1].line, 1, "", f"expected a key that holds one problem, found "
+                                       f"{len(found)} (YAML documents separated by ---)",
+                                       "grade each part with a key file of its own")])
+    if found[0].diagnostics:
+        raise ProblemError(found[0].diagnostics)
+    return found[0].problem
 
 
 def submissions(paths: list[str]) -> tuple[list[str], list[Refused]]:

@@ -11,56 +11,12 @@ import itertools
 
 import numpy as np
 
-from ..engine.record import Fresh, Record
-from ..read.answers import Answer, Unreadable
+from ..read.answers import Answer
 from ..solving.kinds import lookup, solve
 from . import mistakes
 from .influence import Influence
+from .judged import FileCheck, Verdict  # noqa: F401 (read from here too)
 from .replays import GRADIENTS, Replays, Way, can_carry, kept_decimals
-
-PASSING = ("correct", "drift")
-
-
-class Verdict(Record):
-    """The verdict on one written answer."""
-
-    answer: Answer
-    exact: np.ndarray
-    status: str  # correct | drift | follows | wrong
-    reason: str = ""  # the diagnosis, or what the answer follows from, or the rounding used
-    hand: np.ndarray | None = None  # the hand-rounded (drift) or carried-forward (follows) value
-    mistake: str = ""  # the name of the mistake the reason names (``mistakes.MISTAKES``), "" if none
-
-    @property
-    def passed(self) -> bool:
-        return self.status in PASSING
-
-
-class FileCheck(Record):
-    """All verdicts for one problem file, in the order the answers were written, and the answers that
-    could not be read (each failed, with its reason)."""
-
-    problem: object
-    result: object
-    verdicts: list[Verdict] = Fresh(list)
-    unreadable: list[Unreadable] = Fresh(list)
-
-    @property
-    def passed(self) -> int:
-        return sum(v.passed for v in self.verdicts)
-
-    @property
-    def failed(self) -> int:
-        return len(self.verdicts) - self.passed + len(self.unreadable)
-
-    def in_written_order(self) -> list[Verdict | Unreadable]:
-        """Verdicts and unreadable answers, as they stand in the file."""
-        return sorted([*self.verdicts, *self.unreadable], key=_line)
-
-
-def _line(entry: Verdict | Unreadable) -> int:
-    return entry.answer.line if isinstance(entry, Verdict) else entry.line
-
 
 @np.errstate(all="ignore")  # mistakes that overflow are compared like any other value
 def check(problem, rounding: int | None = None, result=None, replays: dict | None = None) -> FileCheck:
@@ -71,6 +27,9 @@ def check(problem, rounding: int | None = None, result=None, replays: dict | Non
     it is at hand already; ``replays`` keeps the replays that other answers to the same problem may use.
     """
     result = solve(problem) if result is None else result
+    if getattr(result, "symbolic", False):
+        from .formulas import check as by_formula
+        return by_formula(problem, result)
     report = FileCheck(problem, result, unreadable=list(problem.unreadable))
     replays = Replays(problem, result, replays)
     if rounding is None and problem.check is not None:

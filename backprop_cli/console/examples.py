@@ -7,6 +7,7 @@ import os
 PACKAGE = "backprop_cli.examples"
 SUFFIXES = (".yaml", ".csv")  # problems, answer sheets and rosters
 ROSTER_COLUMNS = {"student", "name", "email", "section"}  # a table of only these is a roster, not answers
+MODELINE = "# yaml-language-server:"  # an editor's schema comment, the first line of each example
 
 
 def _root():
@@ -33,8 +34,8 @@ def _open(name: str):
 
 
 def title(name: str) -> str:
-    """The example's ``title:``, read from its top-level line without parsing the YAML; for an answer
-    sheet, whose it is."""
+    """The example's ``title:``, read from its top-level line without parsing the YAML (of a file of
+    several problems, each one's, joined by '; '); for an answer sheet, whose it is."""
     with _open(name).open("r", encoding="utf-8") as handle:
         if name.endswith(".csv"):
             header = handle.readline().strip().split(",")
@@ -42,12 +43,13 @@ def title(name: str) -> str:
             if len(header) > 1 and all(column in ROSTER_COLUMNS for column in header):
                 return f"a roster of {count} students"
             return f"answer sheets of {count} students (a table)"
+        titles = []
         for line in handle:
             if line.startswith("title:"):
-                return _scalar(line[len("title:"):])
-            if line.startswith("student:"):
+                titles.append(_scalar(line[len("title:"):]))
+            elif line.startswith("student:") and not titles:
                 return f"answer sheet of {_scalar(line[len('student:'):])}"
-    return ""
+    return "; ".join(titles)
 
 
 def _scalar(text: str) -> str:
@@ -89,9 +91,16 @@ def copy(chosen: list[str], folder: str, force: bool = False) -> list[str]:
     for target, name in targets.items():
         try:
             os.makedirs(folder or ".", exist_ok=True)
-            write_atomically(target, _open(name).read_text(encoding="utf-8"))
+            write_atomically(target, _copied(_open(name).read_text(encoding="utf-8")))
         except OSError as exc:
             raise ProblemError([Diagnostic(target, 1, 1, "", f"expected a file that can be written, found: "
                                                              f"{exc.strerror or exc}")])
         written.append(target)
     return written
+
+
+def _copied(text: str) -> str:
+    """An example as copied: without its first line's schema comment, a path into the repository that
+    means nothing in the folder it is copied to (``backprop schema`` writes a schema to point at)."""
+    first, newline, rest = text.partition("\n")
+    return rest if newline and first.startswith(MODELINE) else text

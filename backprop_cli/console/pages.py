@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def worked_page(results: list, output_format: str, precision: int) -> str:
-    """The tables of each worked file (and, in HTML, its diagram) as one page."""
+    """The tables of each worked problem (and, in HTML, its diagram) as one page."""
     from ..render import layout
     reports = [layout.build(result, precision) for result in results]
     if output_format == "markdown":
@@ -21,6 +21,9 @@ def _worked_body(results: list, reports: list, precision: int) -> str:
     from ..render import html
     body = []
     for k, (result, built) in enumerate(zip(results, reports)):
+        if getattr(result, "symbolic", False):  # formulas: no values to draw
+            body.append(html.report(built))
+            continue
         figure = draw(result, "svg", gradients=True, precision=min(precision, 4), prefix=f"d{k}")
         body.append(html.report(built, figure=figure + training_curve(result, f"c{k}")))
     return "".join(body)

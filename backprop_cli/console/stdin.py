@@ -1,4 +1,4 @@
-"""A problem read from standard input (``backprop run -``), with the limits of a file."""
+"""The problems read from standard input (``backprop run -``), with the limits of a file."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import sys
 NAME = "<stdin>"  # the file name diagnostics give
 
 
-def load_stdin(stream=None):
-    """Read, validate and build the problem on standard input, decoded like a file (raises ProblemError)."""
+def stdin_parts(stream=None) -> list:
+    """Each problem on standard input, decoded and read like a file (see ``read.files.parts``)."""
     from ..errors import Diagnostic, ProblemError
-    from ..read.files import build
-    from ..read.yaml_tree import MAX_BYTES, decode, parse
+    from ..read.files import parts
+    from ..read.yaml_tree import MAX_BYTES, decode
 
     if stream is None:
         stream = getattr(sys.stdin, "buffer", None)
@@ -19,4 +19,4 @@ def load_stdin(stream=None):
     if len(raw) > MAX_BYTES:
         raise ProblemError([Diagnostic(NAME, 1, 1, "", f"expected at most {MAX_BYTES:,} bytes on standard input, "
                                                        "found more")])
-    return build(parse(decode(raw, NAME), NAME), NAME)
+    return parts(decode(raw, NAME), NAME)

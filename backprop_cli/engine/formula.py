@@ -64,8 +64,9 @@ NESTED = "expected a formula nested less deeply (split it into several nodes)"
 class _Scope:
     """The names a formula may use (``known``) and those defined after it (``later``, for the message)."""
 
-    def __init__(self, known: Container[str], later: Container[str], text: str):
-        self.known, self.later, self.text = known, later, text
+    def __init__(self, known: Container[str], later: Container[str], text: str,
+                 functions: dict[str, tuple[str, object]] = FUNCTIONS):
+        self.known, self.later, self.text, self.functions = known, later, text, functions
         starts = [0]
         for line in text.split("\n")[:-1]:
             starts.append(starts[-1] + len(line) + 1)
@@ -78,11 +79,13 @@ class _Scope:
         return self.line_starts[line - 1] + column
 
 
-def parse(text: str, known: Container[str], later: Container[str] = frozenset()) -> tuple[Expr, set[str]]:
+def parse(text: str, known: Container[str], later: Container[str] = frozenset(),
+          functions: dict[str, tuple[str, object]] = FUNCTIONS) -> tuple[Expr, set[str]]:
     """Check a formula against the whitelist; return it and the names it uses.
 
     ``known`` are the names it may use; ``later`` those defined after it (named in the message). Both
     are only asked about membership, so a dict or a lazy container of any size costs nothing here.
+    ``functions`` are the functions it may call (a written answer may call a few more, such as σ').
     """
     text = text.strip()
     if len(text) > MAX_CHARACTERS:
@@ -98,7 +101,7 @@ def parse(text: str, known: Container[str], later: Container[str] = frozenset())
         raise FormulaError(message, max((exc.offset or 1) - 1, 0))
     used: set[str] = set()
     try:
-        return _expr(tree.body, _Scope(known, later, text), used), used
+        return _expr(tree.body, _Scope(known, later, text, functions), used), used
     except RecursionError:
         raise FormulaError(NESTED) from None
 
@@ -163,11 +166,12 @@ def _call(node: ast.Call, known: _Scope, used: set[str]) -> Expr:
     if not isinstance(node.func, ast.Name):
         raise FormulaError("expected a function name such as sigmoid or sum, found an expression", offset)
     name = node.func.id
-    if name not in FUNCTIONS:
+    functions = known.functions
+    if name not in functions:
         from ..errors import did_you_mean
-        raise FormulaError(f"expected a function ({', '.join(FUNCTIONS)}), found '{name}'", offset,
-                           did_you_mean(name, FUNCTIONS))
-    op, arity = FUNCTIONS[name]
+        raise FormulaError(f"expected a function ({', '.join(functions)}), found '{name}'", offset,
+                           did_you_mean(name, functions))
+    op, arity = functions[name]
     _count(node.args, f"arguments of {name}", offset)
     args = [_expr(a, known, used) for a in node.args]
     if name == "log" and len(args) == 2:  # log(x, base) = ln x / ln base

@@ -152,6 +152,7 @@ NOTATIONS = {
     "standard": Notation(),
     "lfd": Notation(pre="s", act="x", loss="e", input="x"),
     "netout": Notation(pre="net", act="out", loss="E", input="in"),
+    "sensitivity": Notation(pre="n", act="a", delta="s", loss="F", input="p", target="t"),  # Neural Network Design
 }
 
 
@@ -176,6 +177,8 @@ class Problem(Record):
     grading: object = None  # the file's grading: section as read (a positioned node), for grade
     student: str | None = None  # the student a variant was made for
     names: dict = Fresh(dict)  # a sheet's own names for quantities (w5 -> the address of w^(2)_11)
+    convention: str | None = None  # the profile named under convention:, None when none is
+    part: tuple[int, int] = (1, 1)  # its number, and how many problems its file holds (documents split by ---)
 
     @cached_property
     def shared_index(self) -> dict[str, int]:
@@ -216,6 +219,8 @@ class GraphProblem(Record):
     check: object = None
     grading: object = None
     student: str | None = None
+    symbols: tuple[str, ...] = ()  # inputs and parameters written as `symbol`: the problem is worked in formulas
+    part: tuple[int, int] = (1, 1)  # its number, and how many problems its file holds (documents split by ---)
 
     @cached_property
     def node_index(self) -> dict[str, tuple[int, tuple[int, ...]]]:

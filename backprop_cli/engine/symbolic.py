@@ -198,9 +198,34 @@ def symbols_for(name: str, shape: tuple[int, ...]) -> Array:
 MOST_OPERATIONS = 400  # a formula simplified; a longer one is shown as it is (simplifying can take long)
 
 
+def _functions(expression) -> set:
+    return {type(f) for f in expression.atoms(sympy.Function)}
+
+
 def simplified(expression):
-    """The shortest to read of the formula as worked and its simplified form (simplifying only a formula
-    short enough for that to be quick)."""
+    """The shortest to read of the formula as worked and its simplified forms, among those that use only
+    the functions it was written with (σ' as cosh⁻² is correct, but not what a sheet writes). Only a
+    formula short enough for that to be quick is simplified."""
+    expression = sympy.sympify(expression)
     if sympy.count_ops(expression) > MOST_OPERATIONS:
         return expression
-    return min((expression, sympy.simplify(expression)), key=lambda e: (len(str(e)), str(e)))
+    written = _functions(expression)
+    forms = [expression, sympy.simplify(expression), sympy.factor(expression), sympy.cancel(expression)]
+    allowed = [form for form in forms if _functions(form) <= written]
+    return min(allowed, key=lambda e: (len(str(e)), str(e)))
+
+
+def from_formula(expr, names: dict, more: dict[str, Callable] | None = None) -> Any:
+    """A parsed formula (``formula.Expr``) as a SymPy expression, each name given by ``names`` and the
+    functions beyond the ops by ``more``; built node by node from the whitelisted parts, never
+    evaluated as text."""
+    if expr.kind == "number":
+        return number(expr.value)
+    if expr.kind == "name":
+        return names[expr.value]
+    args = [from_formula(a, names, more) for a in expr.args]
+    if more and expr.value in more:
+        return more[expr.value](*args)
+    if expr.kind != "op" or expr.value not in ELEMENTWISE:
+        raise SymbolicError(f"expected a formula of scalars, found '{expr.value}'")
+    return ELEMENTWISE[expr.value](*args, **expr.attrs)

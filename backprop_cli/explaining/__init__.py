@@ -17,9 +17,13 @@ WRITERS = {"layered": "layered", "graph": "graph"}  # kind of problem -> module 
 
 def explain(result, quantities=(), precision: int = 6) -> Solution:
     """The worked solution of a result, cut down to the quantities given (addresses such as
-    ``dL/dw^(2)_11``); raises AddressError for an address that names nothing to work out."""
+    ``dL/dw^(2)_11``), titled with the problem's place when its file holds several; raises AddressError
+    for an address that names nothing to work out."""
     module = import_module(f"{__package__}.{WRITERS[result.problem.kind]}")
     solution = module.explain(result, precision)._replace(result=result)
+    if result.problem.part[1] > 1:
+        from ..read.files import heading
+        solution = solution._replace(title=heading(result.problem))
     if not quantities:
         return solution
     from .select import keys

@@ -40,6 +40,19 @@ def step(step_, precision: int) -> str:
 
 def render(solution, body_only: bool = False) -> str:
     """The solution as a page (``body_only``: the part inside ``<body>``, to paste into a page)."""
+    return render_all([solution], solution.title, body_only)
+
+
+def render_all(solutions: list, title: str, body_only: bool = False) -> str:
+    """Several solutions (the problems of one file) as one page, their diagrams' ids kept apart."""
+    if len(solutions) == 1:
+        inner = _inner(solutions[0])
+    else:
+        inner = "".join(_inner(solution, f"d{k}", f"c{k}") for k, solution in enumerate(solutions))
+    return page.fragment(inner, STYLE) if body_only else page.page(title, inner, STYLE)
+
+
+def _inner(solution, diagram: str = "bp", curve: str = "curve") -> str:
     precision = solution.precision
     body = [f"<h1>{escape(printable(solution.title))}</h1>"]
     if solution.lines:
@@ -47,8 +60,8 @@ def render(solution, body_only: bool = False) -> str:
                                                          for line in solution.lines) + "</ul>")
     if solution.result is not None:
         from ..drawing import draw, training_curve
-        body.append(f'<figure class="diagram">{draw(solution.result, "svg", gradients=True, precision=4)}'
-                    f'{training_curve(solution.result)}</figure>')
+        figure = draw(solution.result, "svg", gradients=True, precision=4, prefix=diagram)
+        body.append(f'<figure class="diagram">{figure}{training_curve(solution.result, curve)}</figure>')
     for section in solution.sections:
         body.append(f"<section>\n<h2>{escape(printable(section.title))}</h2>")
         body += [step(s, precision) for s in section.steps]
@@ -57,5 +70,4 @@ def render(solution, body_only: bool = False) -> str:
     if solution.result is not None:
         from ..render import layout
         body.append(page.report(layout.build(solution.result, precision)))
-    inner = "\n".join(body) + "\n"
-    return page.fragment(inner, STYLE) if body_only else page.page(solution.title, inner, STYLE)
+    return "\n".join(body) + "\n"

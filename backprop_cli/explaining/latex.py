@@ -191,6 +191,18 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 
 def render(solution, body_only: bool = False) -> str:
     """The solution as a LaTeX document (or its body, to paste into one's own), ending with a newline."""
+    return render_all([solution], solution.title, body_only)
+
+
+def render_all(solutions: list, title: str, body_only: bool = False) -> str:
+    """Several solutions (the problems of one file) as one LaTeX document, each on a page of its own."""
+    body = "\\clearpage\n".join(_body(solution) for solution in solutions)
+    if body_only:
+        return body
+    return PREAMBLE + r"\title{" + escape(title) + "}\n\\begin{document}\n" + body + "\\end{document}\n"
+
+
+def _body(solution) -> str:
     precision = solution.precision
     lines = [r"\section*{" + escape(solution.title) + "}"]
     if solution.lines:
@@ -199,8 +211,4 @@ def render(solution, body_only: bool = False) -> str:
         lines.append(r"\subsection*{" + escape(section.title) + "}")
         lines += [step(s, precision) for s in section.steps]
         lines += [escape(note) + "\n" for note in section.notes]
-    body = "\n".join(lines) + "\n"
-    if body_only:
-        return body
-    title = escape(solution.title)
-    return PREAMBLE + r"\title{" + title + "}\n\\begin{document}\n" + body + "\\end{document}\n"
+    return "\n".join(lines) + "\n"

@@ -15,7 +15,7 @@ import numpy as np
 from ..engine.record import Fresh, Record
 from ..errors import Diagnostic
 from . import addresses
-from .fields import Fields
+from .fields import Fields, as_number
 from .yaml_tree import Node
 
 _MANTISSA = r"[-+]?(\d*)(?:\.(\d*))?(?:[eE]([-+]?\d+))?"  # one way to match: linear time
@@ -138,6 +138,31 @@ class Unreadable(Record):
         return "; ".join(d.message + (f" ({d.hint})" if d.hint else "") for d in self.diagnostics)
 
 
+class FormulaAnswer(Record):
+    """An answer written as a formula in the problem's symbols (``(1 - tanh(x1/x2)**2)/x2``)."""
+
+    address: addresses.Address
+    text: str  # as written
+    formula: object  # the parsed formula (``engine.formula.Expr``)
+    line: int
+    column: int
+
+
+def _formula_answer(where, node: Node, text: str, line: int, column: int, problem, f: Fields):
+    """A written formula, parsed against the whitelist (names: the problem's inputs and parameters)."""
+    from ..engine import formula
+    from .sheet_formulas import SHEET_FUNCTIONS, sheet_text
+    names = {*problem.inputs, *problem.params, *(spec.name for spec in problem.nodes)}  # nodes stand for their formulas
+    functions = {**formula.FUNCTIONS, **SHEET_FUNCTIONS}
+    try:
+        expr, _ = formula.parse(sheet_text(node.value, functions), names, functions=functions)
+    except formula.FormulaError as exc:
+        f.diagnostics.append(Diagnostic(f.filename, line, column, node.path, f"{exc} in the formula '{node.value}'",
+                                        exc.hint))
+        return Unreadable(text, line, column, f.diagnostics, node.value)
+    return FormulaAnswer(where, node.value, expr, line, column)
+
+
 def read_answers(node: Node, problem, f: Fields, resolve) -> tuple[list[Answer], list[Unreadable]]:
     """Every entry of ``expected:``, each read on its own: an address that ``resolve`` cannot resolve
     against the problem, or a value that cannot be read, makes that one answer unreadable."""
@@ -147,7 +172,7 @@ def read_answers(node: Node, problem, f: Fields, resolve) -> tuple[list[Answer],
     default = problem.check.tolerance if problem.check else Tolerance()
     read = [read_answer(text, child, *node.key_marks[text], problem, resolve, f.filename, default)
             for text, child in node.value.items()]
-    return [a for a in read if isinstance(a, Answer)], [a for a in read if isinstance(a, Unreadable)]
+    return [a for a in read if not isinstance(a, Unreadable)], [a for a in read if isinstance(a, Unreadable)]
 
 
 def read_answer(text: str, node: Node, line: int, column: int, problem, resolve, filename: str,
@@ -160,6 +185,8 @@ def read_answer(text: str, node: Node, line: int, column: int, problem, resolve,
     except addresses.AddressError as exc:
         f.diagnostics.append(Diagnostic(filename, line, column, node.path, str(exc), exc.hint))
         return Unreadable(text, line, column, f.diagnostics, node.raw if isinstance(node.raw, str) else "")
+    if getattr(problem, "symbols", ()) and isinstance(node.value, str) and as_number(node.value) is None:
+        return _formula_answer(where, node, text, line, column, problem, f)
     value_node, tolerance = node, Tolerance()
     if node.is_mapping:
         keys = f.keys(node, ("value", *TOLERANCE_KEYS), required=("value",)) or {}

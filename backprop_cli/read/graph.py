@@ -63,7 +63,8 @@ def read_problem(tree: Node, f: Fields) -> GraphProblem:
     f.raise_if_any()
     problem = GraphProblem(f.filename, title, graph["inputs"], graph["params"], graph["frozen"],
                            graph["nodes"], graph["output"], training, loss, target, upstream, notation,
-                           check=settings, student=sections.student(top, f), grading=top.get("grading"))
+                           check=settings, student=sections.student(top, f), grading=top.get("grading"),
+                           symbols=graph["symbols"])
     sections.expected(problem, top, f, "resolve_graph")
     return problem
 
@@ -73,8 +74,9 @@ def read_graph(node: Node, f: Fields) -> dict | None:
     keys = f.keys(node, GRAPH_KEYS, required=("nodes",))
     if keys is None:
         return None
-    inputs = _values(keys["inputs"], f, "input") if "inputs" in keys else {}
-    params, frozen = _params(keys["params"], f) if "params" in keys else ({}, set())
+    symbols: list[str] = []
+    inputs = _values(keys["inputs"], f, "input", symbols) if "inputs" in keys else {}
+    params, frozen = _params(keys["params"], f, symbols) if "params" in keys else ({}, set())
     clash = set(inputs or {}) & set(params or {})
     for name in sorted(clash):
         f.error(keys["params"], f"expected a name used once, found '{name}' as input and parameter", at_key=name)
@@ -95,7 +97,7 @@ def read_graph(node: Node, f: Fields) -> dict | None:
     if output is None:
         return None
     return {"inputs": inputs, "params": params, "frozen": frozen, "nodes": nodes, "output": output,
-            "output_shape": tape.values[env[output]].shape, "tape": tape}
+            "output_shape": tape.values[env[output]].shape, "tape": tape, "symbols": tuple(symbols)}
 
 
 def _array(node: Node, f: Fields) -> np.ndarray | None:
@@ -136,15 +138,31 @@ def _named(node: Node, f: Fields, what: str):
     return {k: v for k, v in node.value.items() if re.fullmatch(_NAME, k) and not k.startswith("__")}
 
 
-def _values(node: Node, f: Fields, what: str) -> dict[str, np.ndarray] | None:
+SYMBOL = "symbol"  # the value of an input or parameter that the problem works in formulas
+
+
+def probe(count: int) -> np.ndarray:
+    """The number a symbol is recorded with (shapes and names are checked on it; its value is never
+    shown): distinct, positive, not a round number."""
+    return np.array(0.5 + 0.37 * (count + 1))
+
+
+def _value(child: Node, f: Fields, name: str, symbols: list[str]) -> np.ndarray | None:
+    if child.value == SYMBOL:
+        symbols.append(name)
+        return probe(len(symbols))
+    return _array(child, f)
+
+
+def _values(node: Node, f: Fields, what: str, symbols: list[str]) -> dict[str, np.ndarray] | None:
     named = _named(node, f, what)
     if named is None:
         return None
-    values = {name: _array(child, f) for name, child in named.items()}
+    values = {name: _value(child, f, name, symbols) for name, child in named.items()}
     return None if any(v is None for v in values.values()) else values
 
 
-def _params(node: Node, f: Fields):
+def _params(node: Node, f: Fields, symbols: list[str]):
     named = _named(node, f, "parameter")
     if named is None:
         return None, set()
@@ -157,7 +175,7 @@ def _params(node: Node, f: Fields):
             if "frozen" in keys and f.boolean(keys["frozen"]):
                 frozen.add(name)
             child = keys["value"]
-        values[name] = _array(child, f)
+        values[name] = _value(child, f, name, symbols)
     if any(v is None for v in values.values()):
         return None, frozen
     return values, frozen

@@ -9,14 +9,14 @@ import re
 
 import numpy as np
 
-from ..engine.model import MAX_VALUES, Activation, Entries, Layer, Network, Problem, SharedParameter
+from ..engine.model import MAX_VALUES, NOTATIONS, Activation, Entries, Layer, Network, Problem, SharedParameter
 from ..engine.ops import ACTIVATIONS
 from ..errors import did_you_mean
-from . import sections
+from . import profiles, sections
 from .fields import Fields, as_number
 from .yaml_tree import Node
 
-TOP_KEYS = ("title", "description", "notation", "parameters", "network", "input", "target",
+TOP_KEYS = ("title", "description", "convention", "notation", "parameters", "network", "input", "target",
             "samples_are", "loss", "train", "expected", "check", "grading", "student", "names", "conventions")
 INITS = ("normal", "uniform", "xavier_normal", "xavier_uniform", "he_normal", "he_uniform")
 MAX_UNITS = 1_000_000
@@ -34,18 +34,23 @@ class _Reader:
         self.shared: dict[str, SharedParameter] = {}
         self.origins: dict[str, str] = {}  # where each shared parameter's name comes from, for messages
         self.values = 0  # weights and activations of the network, once its sizes are known
+        self.convention: str | None = None  # the profile named under convention:
+        self.profile = profiles.PROFILES["default"]  # its defaults for the keys the file leaves out
+        self.folded_by = ""  # where network.fold_bias came from, when from the convention
 
     # -- top level -------------------------------------------------------------------------------
     def problem(self, tree: Node) -> Problem:
         f = self.f
-        top = f.keys(tree, TOP_KEYS, required=("network", "input", "target", "loss")) or {}
+        top = f.keys(tree, TOP_KEYS, required=("network", "input", "target")) or {}
+        profile = self.convention_profile(tree, top)
         title = sections.title(top, f)
-        notation = sections.conventions(top, f, sections.notation(top, f))
+        notation = sections.conventions(top, f, sections.notation(top, f, NOTATIONS[profile.notation]),
+                                        profile.delta_sign)
         if "parameters" in top:
             self.shared_parameters(top["parameters"])
         samples_are = f.choice(top["samples_are"], ("rows", "columns")) if "samples_are" in top else "rows"
         network = self.network(top["network"], top) if "network" in top else None
-        loss = sections.loss(top["loss"], f) if "loss" in top else None
+        loss = sections.loss(top.get("loss"), f, profile.loss)
         training = sections.training(top, f)
         inputs = targets = None
         if network is not None and samples_are is not None:
@@ -71,11 +76,22 @@ class _Reader:
         problem = Problem(source=f.filename, title=title, network=network, inputs=inputs,
                           targets=targets, loss=loss, training=training, notation=notation,
                           student=sections.student(top, f), grading=top.get("grading"),
-                          shared=tuple(self.shared.values()), samples_are=samples_are, check=settings)
+                          shared=tuple(self.shared.values()), samples_are=samples_are, check=settings,
+                          convention=self.convention)
         if "names" in top:
             problem.names = self.names(top["names"], problem)
         sections.expected(problem, top, f, "resolve_layered")
         return problem
+
+    def convention_profile(self, tree: Node, top: dict[str, Node]) -> profiles.Profile:
+        """``convention:`` the profile whose defaults the file's own keys override; ``loss`` is required
+        unless the profile gives one."""
+        self.convention, self.profile = profiles.read(top, self.f)
+        if "convention" in top and self.convention is None:
+            self.f.raise_if_any()  # the rest is read against the defaults of a profile that is not known
+        if tree.is_mapping and "loss" not in top and self.profile.loss is None:
+            self.f.error(tree, "expected a key 'loss', found none")
+        return self.profile
 
     def names(self, node: Node, problem: Problem) -> dict:
         """``names:`` a sheet's own names for quantities (``w5: w^(2)_11``), each resolved now."""
@@ -126,8 +142,12 @@ class _Reader:
         if keys is None:
             return None
         inputs = f.integer(keys["inputs"], "a number of inputs", 1, MAX_UNITS) if "inputs" in keys else None
-        orientation = f.choice(keys["orientation"], ("out_in", "in_out")) if "orientation" in keys else "out_in"
-        folded = f.boolean(keys["fold_bias"]) if "fold_bias" in keys else False
+        profile = self.profile
+        orientation = f.choice(keys["orientation"], ("out_in", "in_out")) if "orientation" in keys \
+            else profile.orientation or "out_in"
+        folded = f.boolean(keys["fold_bias"]) if "fold_bias" in keys else profile.fold_bias
+        if folded and "fold_bias" not in keys:
+            self.folded_by = f" (the default of convention: {self.convention})"
         seed = f.integer(keys["seed"], "a seed", 0) if "seed" in keys else 0
         layer_nodes = keys.get("layers")
         if layer_nodes is None or not layer_nodes.is_sequence or not layer_nodes.value:
@@ -150,7 +170,8 @@ class _Reader:
             fan_in = units
         if len(layers) != len(shapes):
             return None
-        return Network(inputs, tuple(layers), orientation, folded, orientation_stated="orientation" in keys)
+        return Network(inputs, tuple(layers), orientation, folded,
+                       orientation_stated="orientation" in keys or profile.orientation is not None)
 
     def layer_shape(self, node: Node) -> tuple[int | None, dict[str, Node]] | None:
         """A layer's keys and number of units (None when missing or invalid)."""
@@ -206,7 +227,9 @@ class _Reader:
             if key not in keys or keys[key].value is None:
                 continue
             if folded:
-                f.error(keys[key], f"expected no separate {key}: network.fold_bias puts the bias in the weights")
+                hint = "fold_bias: false under network: keeps it separate" if self.folded_by else ""
+                f.error(keys[key], f"expected no separate {key}: network.fold_bias{self.folded_by} puts the bias in "
+                                   "the weights", hint)
                 continue
             bias = self.entries(keys[key], (units,), f"layer '{name}' (one per unit)", key in frozen,
                                 [seed, index, 1], fan_in, units, layer_name=name, key=key)

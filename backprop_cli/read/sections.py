@@ -32,15 +32,15 @@ def student(top: dict[str, Node], f: Fields) -> str | None:
     return f.text(top["student"], "a student id")
 
 
-def notation(top: dict[str, Node], f: Fields) -> Notation:
-    """``notation:`` a preset name, or a mapping that starts from a preset and changes single symbols."""
+def notation(top: dict[str, Node], f: Fields, base: Notation = Notation()) -> Notation:
+    """``notation:`` a preset name, or a mapping that starts from a preset (else from ``base``, the
+    convention's) and changes single symbols."""
     if "notation" not in top:
-        return Notation()
+        return base
     node = top["notation"]
     if not node.is_mapping:
-        return NOTATIONS.get(f.choice(node, NOTATIONS, "notation"), Notation())
+        return NOTATIONS.get(f.choice(node, NOTATIONS, "notation"), base)
     keys = f.keys(node, ("preset", *NOTATION_KEYS)) or {}
-    base = Notation()
     if "preset" in keys:
         preset = f.choice(keys["preset"], NOTATIONS, "notation")
         base = NOTATIONS.get(preset, base)
@@ -48,19 +48,23 @@ def notation(top: dict[str, Node], f: Fields) -> Notation:
     return base._replace(**{k: v for k, v in symbols.items() if v})
 
 
-def loss(node: Node, f: Fields) -> Loss | None:
-    """``loss:`` a kind, or a mapping with its factor and reductions."""
+def loss(node: Node | None, f: Fields, default: Loss | None = None) -> Loss | None:
+    """``loss:`` a kind, or a mapping with its factor and reductions; what it leaves out comes from
+    ``default`` (a convention's loss), else factor 1 and sums. No node: the default."""
+    if node is None:
+        return default
+    base = default or Loss("")
     if isinstance(node.value, str):
         kind = f.choice(node, TERMS, "loss")
-        return None if kind is None else Loss(kind)
-    keys = f.keys(node, ("kind", "factor", "outputs", "samples"), required=("kind",))
-    if not keys or "kind" not in keys:
+        return None if kind is None else base._replace(kind=kind)
+    keys = f.keys(node, ("kind", "factor", "outputs", "samples"), required=() if default else ("kind",))
+    if keys is None or not (default or "kind" in keys):
         return None
-    kind = f.choice(keys["kind"], TERMS, "loss")
+    kind = f.choice(keys["kind"], TERMS, "loss") if "kind" in keys else base.kind
     factor = f.number(keys["factor"], "a number such as 0.5 or 1/2", 0.0, exclusive=True) \
-        if "factor" in keys else 1.0
-    outputs = f.choice(keys["outputs"], ("sum", "mean")) if "outputs" in keys else "sum"
-    samples = f.choice(keys["samples"], ("sum", "mean")) if "samples" in keys else "sum"
+        if "factor" in keys else base.factor
+    outputs = f.choice(keys["outputs"], ("sum", "mean")) if "outputs" in keys else base.outputs
+    samples = f.choice(keys["samples"], ("sum", "mean")) if "samples" in keys else base.samples
     if None in (kind, factor, outputs, samples):
         return None
     return Loss(kind, factor, outputs, samples)
@@ -124,7 +128,7 @@ def batches(training: Training, samples: int, node: Node, f: Fields) -> Training
     return training._replace(steps=steps)
 
 
-_SETTINGS = {  # the settings each optimizer takes, besides its name and weight_decay
+OPTIMIZER_SETTINGS = {  # the settings each optimizer takes, besides its name and weight_decay
     "sgd": ("momentum", "dampening", "nesterov", "form"),
     "rmsprop": ("alpha", "eps"),
     "adagrad": ("eps",),
@@ -138,8 +142,8 @@ def _optimizer(node: Node, f: Fields) -> Optimizer | None:
     if not node.is_mapping:
         name = f.choice(node, NAMES)
         return None if name is None else Optimizer(name)
-    keys = f.keys(node, ("name", "weight_decay", *dict.fromkeys(s for names in _SETTINGS.values() for s in names)),
-                  required=("name",)) or {}
+    every = dict.fromkeys(s for names in OPTIMIZER_SETTINGS.values() for s in names)
+    keys = f.keys(node, ("name", "weight_decay", *every), required=("name",)) or {}
     name = f.choice(keys["name"], NAMES) if "name" in keys else None
     if name is None:
         return None
@@ -147,9 +151,9 @@ def _optimizer(node: Node, f: Fields) -> Optimizer | None:
     for key, value in keys.items():
         if key == "name":
             continue
-        if key != "weight_decay" and key not in _SETTINGS[name]:
+        if key != "weight_decay" and key not in OPTIMIZER_SETTINGS[name]:
             f.error(value, f"'{key}' is not a setting of {name}: expected one of "
-                           f"{', '.join(('weight_decay', *_SETTINGS[name]))}")
+                           f"{', '.join(('weight_decay', *OPTIMIZER_SETTINGS[name]))}")
         elif key in ("nesterov", "bias_correction", "eps_inside"):
             settings[key] = f.boolean(value)
         elif key == "form":
@@ -192,8 +196,10 @@ def _betas(node: Node, f: Fields) -> tuple[float, float] | None:
     return betas[0], betas[1]
 
 
-def conventions(top: dict[str, Node], f: Fields, notation: Notation) -> Notation:
-    """``conventions: {delta: -dL/dz}``: the sign of the error term δ the sheet uses."""
+def conventions(top: dict[str, Node], f: Fields, notation: Notation, delta_sign: float = 1.0) -> Notation:
+    """``conventions: {delta: -dL/dz}``: the sign of the error term δ the sheet uses (else
+    ``delta_sign``, the convention's)."""
+    notation = notation._replace(delta_sign=delta_sign)
     if "conventions" not in top:
         return notation
     keys = f.keys(top["conventions"], ("delta",), required=("delta",)) or {}

@@ -70,8 +70,8 @@ def read_yaml_sheet(path: str, text: str | None = None) -> Sheet:
     return Sheet(_student_id(student), path, raw)
 
 
-_PROBLEM_KEYS = {"title", "description", "notation", "parameters", "network", "graph", "input", "target",
-                 "samples_are", "loss", "upstream", "train", "expected", "check", "grading"}
+_PROBLEM_KEYS = {"title", "description", "convention", "notation", "parameters", "network", "graph", "input",
+                 "target", "samples_are", "loss", "upstream", "train", "expected", "check", "grading"}
 
 
 def _student_id(node: Node) -> str:

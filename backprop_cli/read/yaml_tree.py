@@ -16,6 +16,7 @@ from ..errors import Diagnostic, ProblemError
 MAX_NODES = 200_000  # values in a file, aliases expanded: bounds the memory a file can take
 MAX_DEPTH = 64  # levels of nesting; also stops an alias that contains itself
 MAX_BYTES = 16 * 1024 * 1024  # a larger file is refused before it is read
+MAX_DOCUMENTS = 100  # problems in one file (YAML documents separated by ---), counted before any is built
 
 _STD = "tag:yaml.org,2002:"
 _MERGE = _STD + "merge"
@@ -180,8 +181,9 @@ def _oversized_part(node: yaml.Node, sizes: dict[int, tuple[int, int]]) -> tuple
         node, path = big, child_path(path, key)
 
 
-def check_size(root: yaml.Node, filename: str) -> None:
-    """Refuse a document that nests too deeply or whose aliases expand too far, before building it."""
+def check_size(root: yaml.Node, filename: str) -> int:
+    """Refuse a document that nests too deeply or whose aliases expand too far, before building it; the
+    number of values it stands for."""
     sizes: dict[int, tuple[int, int]] = {}
     try:
         count, _ = _measure(root, 1, sizes)
@@ -195,6 +197,7 @@ def check_size(root: yaml.Node, filename: str) -> None:
         raise ProblemError([Diagnostic(filename, node.start_mark.line + 1, node.start_mark.column + 1, path,
                                        f"expected at most {MAX_NODES:,} YAML values, found "
                                        f"{sizes[id(node)][0]:,} (aliases expand too far)")])
+    return count
 
 
 def syntax_message(exc: yaml.MarkedYAMLError, text: str) -> str:
@@ -231,12 +234,14 @@ def _count_values(text: str, filename: str) -> None:
                                                f"expected at most {MAX_NODES:,} YAML values in a file, found more")])
 
 
-def parse(text: str, filename: str) -> Node:
-    """Parse YAML text into a positioned node tree; raise ProblemError on anything but plain data."""
+def compose(text: str, filename: str) -> list[yaml.Node]:
+    """The root of every document of a YAML text, in order (none for an empty text), once the limits of
+    a whole file hold: valid syntax, at most MAX_NODES values and MAX_DOCUMENTS documents, nesting and
+    aliases bounded. Nothing is built yet (raises ProblemError)."""
     try:
         if len(text) > MAX_NODES:  # a shorter text cannot write out more values than it has characters
             _count_values(text, filename)
-        root = yaml.compose(text, Loader=_Loader)
+        roots = _documents(text, filename)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -248,17 +253,81 @@ def parse(text: str, filename: str) -> Node:
     except RecursionError:  # only the pure-Python parser recurses; libyaml stops at its own depth limit
         raise ProblemError([Diagnostic(filename, 1, 1, "", f"expected at most {MAX_DEPTH} levels of nesting, "
                                                            "found more")])
-    if root is None:
-        raise ProblemError([Diagnostic(filename, 1, 1, "", "expected a problem description, found an empty file")])
-    check_size(root, filename)
+    total = 0
+    for root in roots:  # aliases stay within their document, so each is measured on its own
+        total += check_size(root, filename)
+        if total > MAX_NODES:
+            line, column = opening(text, root)
+            raise ProblemError([Diagnostic(filename, line, column, "", f"expected at most {MAX_NODES:,} YAML "
+                                           "values in a file, found more (aliases expand too far)")])
+    return roots
+
+
+def _documents(text: str, filename: str) -> list[yaml.Node]:
+    loader = _Loader(text)
+    try:
+        roots: list[yaml.Node] = []
+        while loader.check_node():
+            roots.append(loader.get_node())
+            if len(roots) > MAX_DOCUMENTS:  # the rest is never composed
+                line, column = opening(text, roots[-1])
+                raise ProblemError([Diagnostic(filename, line, column, "", f"expected at most {MAX_DOCUMENTS} "
+                                               "YAML documents in a file (problems separated by ---), found more")])
+        return roots
+    finally:
+        loader.dispose()
+
+
+def opening(text: str, root: yaml.Node) -> tuple[int, int]:
+    """The 1-based line and column where a document starts: its ``---`` line, else its root's place.
+
+    An empty document's root stands where the next document (or the end) starts, so the marker is
+    looked for before it."""
+    index = root.start_mark.index
+    while True:
+        at = text.rfind("\n---", 0, index) + 1 if index > 0 else 0
+        if at == 0 and not text.startswith("---"):
+            return root.start_mark.line + 1, root.start_mark.column + 1
+        if text[at + 3:at + 4] in ("", " ", "\t", "\r", "\n"):  # '---x' is a plain scalar, not a marker
+            return text.count("\n", 0, at) + 1, 1
+        if at == 0:
+            return root.start_mark.line + 1, root.start_mark.column + 1
+        index = at - 1
+
+
+def is_empty(root: yaml.Node) -> bool:
+    """Whether a document holds nothing at all (no value written, not even null)."""
+    return isinstance(root, yaml.ScalarNode) and root.tag == _STD + "null" and root.value == ""
+
+
+def tree(root: yaml.Node, filename: str) -> Node:
+    """Build one composed document into a positioned node tree: a mapping of plain data, or ProblemError."""
     builder = _Builder(filename)
-    tree = builder.build(root, "")
+    built = builder.build(root, "")
     if builder.diagnostics:
         raise ProblemError(builder.diagnostics)
-    if not tree.is_mapping:
-        raise ProblemError([Diagnostic(filename, tree.line, tree.column, "",
-                                       f"expected a mapping of keys (title, network, ...), found {tree.describe()}")])
-    return tree
+    if not built.is_mapping:
+        raise ProblemError([Diagnostic(filename, built.line, built.column, "",
+                                       f"expected a mapping of keys (title, network, ...), found {built.describe()}")])
+    return built
+
+
+def empty_file(filename: str) -> ProblemError:
+    """The error for a file that holds no document at all (nothing, or only comments)."""
+    return ProblemError([Diagnostic(filename, 1, 1, "", "expected a problem description, found an empty file")])
+
+
+def parse(text: str, filename: str) -> Node:
+    """Parse YAML text of one document into a positioned node tree; raise ProblemError on anything but
+    plain data, and for a text of several documents."""
+    roots = compose(text, filename)
+    if not roots:
+        raise empty_file(filename)
+    if len(roots) > 1:
+        line, column = opening(text, roots[1])
+        raise ProblemError([Diagnostic(filename, line, column, "", f"expected one YAML document, found {len(roots)} "
+                                                                   "(separated by ---)")])
+    return tree(roots[0], filename)
 
 
 def read(path: str) -> Node:

@@ -82,6 +82,7 @@ def document(result: Result) -> dict[str, Any]:
         "title": problem.title,
         "source": problem.source,
         "conventions": {
+            "convention": problem.convention,
             "orientation": network.orientation,
             "fold_bias": network.folded_bias,
             "samples_are": problem.samples_are,
@@ -197,6 +198,9 @@ DOCUMENTS = {"layered": document, "graph": graph_document}  # kind of problem ->
 
 def render(result) -> str:
     """The JSON text, ending with a newline; indented unless the result is large."""
+    if getattr(result, "symbolic", False):
+        from .symbolic import render_json
+        return render_json(result)
     from ..solving.kinds import kind_of
     from ..printable import json_safe
     indent = 2 if kind_of(result.problem).size(result) <= INDENT_LIMIT else None

@@ -13,16 +13,18 @@ from .verdicts import compared
 
 
 def render(run: Run) -> str:
-    """A <testsuites> document: a suite per file, a case per answer, a failure per wrong answer (saying
-    what was written, the correct value and the tolerance, and why)."""
+    """A <testsuites> document: a suite per file (per problem, ``file, problem 2 of 3``, of a file of
+    several), a case per answer, a failure per wrong answer (saying what was written, the correct value
+    and the tolerance, and why)."""
     root = ET.Element("testsuites", name="backprop check")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for outcome in run.outcomes:
-        path = printable(outcome.path)
+        path = printable(outcome.name)
         suite = ET.SubElement(root, "testsuite", name=path)
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         if outcome.status == "invalid":
-            case = ET.SubElement(suite, "testcase", classname=path, name="(file)")
+            whole = "(file)" if outcome.part[1] == 1 else "(problem)"
+            case = ET.SubElement(suite, "testcase", classname=path, name=whole)
             error = ET.SubElement(case, "error", message=outcome.diagnostics[0].format(), type="invalid")
             error.text = "\n".join(d.format() for d in outcome.diagnostics)
             counts["tests"] += 1

@@ -55,9 +55,10 @@ def _convention_lines(problem: Problem, n: Notation, batch: np.ndarray | None = 
         rule += f", with {a}^(l-1)_0 = 1 and the bias in {'row' if net.orientation == 'in_out' else 'column'} 0"
     elif any(layer.bias is not None for layer in net.layers):
         rule += f" + {n.bias}^(l)" if all(l.bias_sign > 0 for l in net.layers) else f" − {n.threshold}^(l)"
-    lines = [f"network: {shape}", f"layers: {rule}; {a}^(l) = g({s}^(l)); {index}",
-             f"{n.delta}^(l) = {_minus(n)}∂{n.loss}/∂{s}^(l)" + ("; updates read p + η δ a, that is p − η ∂"
-                                                                 f"{n.loss}/∂p" if n.delta_sign < 0 else "")]
+    lines = [f"convention: {problem.convention}"] if problem.convention else []
+    lines += [f"network: {shape}", f"layers: {rule}; {a}^(l) = g({s}^(l)); {index}",
+              f"{n.delta}^(l) = {_minus(n)}∂{n.loss}/∂{s}^(l)" + ("; updates read p + η δ a, that is p − η ∂"
+                                                                  f"{n.loss}/∂p" if n.delta_sign < 0 else "")]
     if problem.training.learning_rate:
         t = problem.training
         update = f"update: p ← p − {t.learning_rate:g} · ∂{n.loss}/∂p" if t.optimizer.plain else \
@@ -103,7 +104,7 @@ def _input_table(problem: Problem, fmt) -> Table:
             rows.append(([str(s + 1)] if many else []) + [str(j + 1), fmt(data[s, j])])
     columns = (["n"] if many else []) + ["j", f"{n.input}_j = {n.act}^(0)_j"]
     target = problem.targets
-    target_note = "target y = " + "; ".join(
+    target_note = f"target {n.target} = " + "; ".join(
         "[" + ", ".join(fmt(v) for v in target[s]) + "]" for s in samples)
     return Table("input", columns, rows, notes + more + [target_note])
 

@@ -1,4 +1,5 @@
-"""Check results laid out as tables (one per file) and the closing count line.
+"""Check results laid out as tables (one per file, or per problem of a file of several) and the closing
+count line.
 
 A row shows the answer as written, the correct value to enough decimals to see how far it is from what
 was written, the tolerance and the verdict. The reasons follow the table, each beside its answer's name
@@ -65,11 +66,28 @@ def tolerance_text(answer: Answer, exact: np.ndarray) -> str:
     return np.format_float_positional(widest, precision=3, fractional=False, trim="-")
 
 
+def by_formula(verdict: Verdict) -> bool:
+    """Whether the answer was judged as a formula (a problem worked in symbols)."""
+    return getattr(verdict.answer, "formula", None) is not None or not np.asarray(verdict.exact).dtype.kind in "fiub"
+
+
+def formula_text(value) -> str:
+    from .symbolic import formula
+    return formula(value)
+
+
 def compared(verdict: Verdict, precision: int = 6) -> str:
-    """``written 0.60, correct 0.598, tolerance ±0.005``."""
+    """``written 0.60, correct 0.598, tolerance ±0.005`` (for a formula: the two formulas)."""
     answer, exact = verdict.answer, verdict.exact
+    if by_formula(verdict):
+        return f"written {_written_formula(answer)}, correct {formula_text(exact)}"
     return (f"written {written_text(answer)}, correct {correct_text(answer, exact, precision)}, "
             f"tolerance ±{tolerance_text(answer, exact)}")
+
+
+def _written_formula(answer) -> str:
+    """A formula answer as written, or a number written for a formula."""
+    return answer.text if isinstance(answer.text, str) else written_text(answer)
 
 
 def _nested(texts: np.ndarray) -> str:
@@ -84,6 +102,8 @@ def _row(verdict: Verdict | Unreadable, precision: int) -> list[str]:
         return [verdict.text, verdict.written or "—", "—", "—", MARKS["unreadable"], verdict.reason]
     answer, exact = verdict.answer, verdict.exact
     reason = verdict.reason
+    if by_formula(verdict):
+        return [answer.address.text, _written_formula(answer), formula_text(exact), "—", MARKS[verdict.status], reason]
     if verdict.hand is not None and verdict.status in ("drift", "follows"):
         reason += f" ({values(np.squeeze(verdict.hand), precision)})"
     return [answer.address.text, written_text(answer), correct_text(answer, exact, precision),
@@ -138,15 +158,15 @@ def _details(entries: list[tuple[str, list[str]]]) -> list[str]:
 
 
 def reports(run: Run, precision: int = 6) -> list[Report]:
-    """One report per checked file, then the files that were not checked and why."""
+    """One report per checked file (per problem of a file of several), then those not checked and why."""
     built = []
     for outcome in run.outcomes:
         if outcome.checked is None:
             continue
         rows = [_row(v, precision) for v in outcome.checked.in_written_order()]
         table = laid_out("answers", ["answer", "written", "correct", "±", "verdict", "why"], rows)
-        built.append(Report(outcome.path, [], [table]))
-    others = [f"{o.path}: {NOT_CHECKED[o.status]}" for o in run.outcomes if o.status in NOT_CHECKED]
+        built.append(Report(outcome.heading, [], [table]))
+    others = [f"{o.name}: {NOT_CHECKED[o.status]}" for o in run.outcomes if o.status in NOT_CHECKED]
     if others:
         built.append(Report("files not checked", others, []))
     return built
@@ -159,8 +179,8 @@ def page_reports(run: Run, precision: int = 6) -> list[Report]:
         if outcome.checked is not None:
             rows = [_row(v, precision) for v in outcome.checked.in_written_order()]
             columns = ["answer", "written", "correct", "±", "verdict", "why"]
-            built.append(Report(outcome.path, [], [Table("answers", columns, rows, left=len(columns))]))
-    others = [f"{o.path}: {NOT_CHECKED[o.status]}" for o in run.outcomes if o.status in NOT_CHECKED]
+            built.append(Report(outcome.heading, [], [Table("answers", columns, rows, left=len(columns))]))
+    others = [f"{o.name}: {NOT_CHECKED[o.status]}" for o in run.outcomes if o.status in NOT_CHECKED]
     if others:
         built.append(Report("files not checked", others, []))
     return built

@@ -232,6 +232,9 @@ def kind_of(problem) -> ProblemKind:
 
 def solve(problem, progress: Callable[[int, int], None] | None = None):
     """Work a problem of any kind out; ``progress(done, total)`` hears how the training steps go."""
+    if getattr(problem, "symbols", ()):
+        from .symbolic import solve as in_formulas
+        return in_formulas(problem)
     return kind_of(problem).solve(problem, progress)
 
 

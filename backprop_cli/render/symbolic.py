@@ -1,0 +1,71 @@
+"""A problem worked in formulas, as tables (text, terminal, pages) and as JSON."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from .report import Report, Table
+
+
+def formula(value) -> str:
+    """A formula simplified, as plain text (SymPy's spelling: ``**`` for powers); a vector as a list."""
+    from ..engine.symbolic import simplified
+    array = np.asarray(value, dtype=object)
+    if array.ndim == 0:
+        return str(simplified(array.item()))
+    return "[" + ", ".join(formula(item) for item in array) + "]"
+
+
+def latex(value) -> str:
+    import sympy
+
+    from ..engine.symbolic import simplified
+    array = np.vectorize(simplified, otypes=[object])(np.asarray(value, dtype=object))
+    if array.ndim == 0:
+        return sympy.latex(array.item())
+    return sympy.latex(sympy.Matrix(array.reshape(len(array), -1)) if array.ndim == 1 else sympy.Matrix(array))
+
+
+def build(result, precision: int = 6) -> Report:
+    """The inputs and parameters, then each node: its formula in the file, its value and its gradient."""
+    problem = result.problem
+    n = problem.notation
+    gradient = f"∂{n.loss}/∂name" if problem.loss is not None or problem.upstream is not None else \
+        f"∂{problem.output}/∂name"
+    leaves = [[name, "symbol" if name in problem.symbols else formula(result.values[name]),
+               formula(result.grads[name])] for name in [*problem.inputs, *problem.params]]
+    tables = [Table("inputs and parameters", ["name", "value", gradient], leaves, left=3)]
+    nodes = [[spec.name, spec.text, formula(result.values[spec.name]), formula(result.grads[spec.name])]
+             for spec in problem.nodes]
+    tables.append(Table("nodes (in the order computed)", ["name", "formula", "value", gradient], nodes, left=4))
+    if result.loss is not None:
+        tables.append(Table("loss", ["term", "value"], [[n.loss, formula(result.loss)]], left=2))
+    if result.updated:
+        rate = f"{problem.training.learning_rate:g}"
+        rows = [[f"{name}'", formula(value)] for name, value in result.updated.items()]
+        tables.append(Table(f"after one step (p − {rate} · {gradient.replace('name', 'p')})", ["parameter", "value"],
+                            rows, left=2))
+    lines = [f"worked in formulas: {', '.join(problem.symbols)} "
+             f"{'is a symbol' if len(problem.symbols) == 1 else 'are symbols'}; numbers of the file are exact"]
+    return Report(problem.title or problem.source, lines, tables)
+
+
+def document(result) -> dict:
+    """The JSON document: each quantity as its formula's text and its LaTeX."""
+    def both(value) -> dict:
+        return {"formula": formula(value), "latex": latex(value)}
+    problem = result.problem
+    names = [*problem.inputs, *problem.params, *(spec.name for spec in problem.nodes)]
+    return {"schema": "backprop-cli/symbolic", "version": 1, "title": problem.title, "file": problem.source,
+            "symbols": list(problem.symbols),
+            "values": {name: both(result.values[name]) for name in names},
+            "gradients": {name: both(result.grads[name]) for name in names},
+            "loss": None if result.loss is None else both(result.loss),
+            "updated": {name: both(value) for name, value in result.updated.items()}}
+
+
+def render_json(result) -> str:
+    from ..printable import json_safe
+    return json_safe(json.dumps(document(result), indent=2, ensure_ascii=False)) + "\n"

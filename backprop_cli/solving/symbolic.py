@@ -1,0 +1,62 @@
+"""Problems with symbols: the graph recorded as usual, then worked in formulas (``engine.symbolic``).
+
+Every node's value and every gradient is a formula in the symbols; numbers of the file stay exact (0.1
+as 1/10). SymPy is imported here, and only problems with symbols come here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine.record import Fresh, Record
+
+
+class SymbolicResult(Record):
+    """A problem worked in formulas: values and gradients by name, the loss, and one update."""
+
+    symbolic = True
+
+    problem: object
+    values: dict  # name -> formula (a SymPy expression, or an object array of them for a vector)
+    grads: dict  # name -> d(objective)/d(name), the same way
+    loss: object = None  # the loss as a formula, when the problem has one
+    updated: dict = Fresh(dict)  # parameter -> its value after one step of gradient descent
+    warnings: list = Fresh(list)
+
+    @property
+    def trained(self) -> bool:
+        return self.problem.training.learning_rate > 0
+
+
+def _formula(array):
+    """A 0-d object array as its formula, a vector or matrix as an object array of formulas (as worked:
+    they are simplified where they are shown, since simplifying takes most of the time)."""
+    array = np.asarray(array, dtype=object)
+    return array.item() if array.ndim == 0 else array
+
+
+def solve(problem) -> SymbolicResult:
+    """Every node and gradient of a graph with symbols, as formulas."""
+    import sympy
+
+    from ..engine.graph import record
+    from ..engine.symbolic import Symbolic, constant, symbols_for
+    program = record(problem)
+    names = program.names
+    leaves = {names[name]: symbols_for(name, ()) for name in problem.symbols}
+    values, grads = Symbolic(program.tape).run(program.objective, leaves)
+    named = [*problem.inputs, *problem.params, *(spec.name for spec in problem.nodes)]
+    zero = lambda name: np.full(np.shape(values[names[name]]), sympy.Integer(0), dtype=object)  # noqa: E731
+    result = SymbolicResult(
+        problem,
+        {name: _formula(values[names[name]]) for name in named},
+        {name: _formula(zero(name) if grads[names[name]] is None else grads[names[name]]) for name in named},
+        None if program.loss is None else _formula(values[program.objective]))
+    rate = problem.training.learning_rate
+    if rate:
+        step = constant(rate).item()
+        for name in problem.params:
+            if name not in problem.frozen:
+                result.updated[name] = _formula(np.asarray(values[names[name]], dtype=object)
+                                                - step * np.asarray(grads[names[name]], dtype=object))
+    return result
