@@ -11,7 +11,8 @@ the weight gradients and the update, in a loop.
 Both run alternately, a few times each (noise on a shared machine falls on both alike); the medians
 and minima are printed in milliseconds, with the ratio of medians against the goal (at most 2x). The
 final losses of both must agree to 1e-12 relative. A last, separate run of ``solve`` with timers on
-the replay (``Interpreter.run``) and the update (the kind's ``update``) shows where its time goes.
+the replay (the pass ``Interpreter.repeated`` gives) and the update (the kind's ``update``) shows
+where its time goes.
 
 Usage (from anywhere)::
 
@@ -75,7 +76,8 @@ def timed(function, *args):
 
 def breakdown(problem) -> dict[str, float]:
     """Seconds of one ``solve`` spent replaying the tape and updating the parameters (timers wrapped
-    around ``Interpreter.run`` and the layered kind's ``update``), and in all."""
+    around the pass of each training step, from ``Interpreter.repeated``, and around the layered kind's
+    ``update``), and in all."""
     from backprop_cli import solve
     from backprop_cli.engine.tape import Interpreter
     from backprop_cli.solving import layered
@@ -91,12 +93,13 @@ def breakdown(problem) -> dict[str, float]:
                 spent[name] += time.perf_counter() - start
         return wrapper
 
-    run, update = Interpreter.run, layered.update
-    Interpreter.run, layered.update = clocked("replay", run), clocked("update", update)
+    repeated, update = Interpreter.repeated, layered.update
+    Interpreter.repeated = lambda self, *args, **kwargs: clocked("replay", repeated(self, *args, **kwargs))
+    layered.update = clocked("update", update)
     try:
         spent["solve"], _ = timed(solve, problem)
     finally:
-        Interpreter.run, layered.update = run, update
+        Interpreter.repeated, layered.update = repeated, update
     return spent
 
 

@@ -53,6 +53,7 @@ CASES = {
     "bce_logits": lambda r: [r.normal(scale=3, size=(3, 4)), r.uniform(0, 1, size=(3, 4))],
     "cce": lambda r: [r.uniform(0.1, 0.9, size=(3, 4)), r.uniform(0, 1, size=(3, 4))],
     "softmax_cce": lambda r: [r.normal(size=(3, 4)), r.dirichlet(np.ones(4), size=3)],
+    "loss": lambda r: [r.uniform(0.1, 0.9, size=(3, 4)), r.uniform(0, 1, size=(3, 4))],
 }
 ATTRS = {
     "sum": [{"axis": None}, {"axis": 0}, {"axis": 1, "keepdims": True}],
@@ -70,6 +71,9 @@ ATTRS = {
     "min": [{"axis": None}, {"axis": 1}],
     "leaky_relu": [{}, {"slope": 0.2}],
     "elu": [{}, {"alpha": 0.5}],
+    "loss": [{"term": "square_diff"}, {"term": "square_diff", "outputs": "mean", "samples": "mean", "factor": 0.5},
+             {"term": "bce", "factor": 2.0}, {"term": "bce_logits", "outputs": "mean"},
+             {"term": "cce", "samples": "mean"}, {"term": "softmax_cce", "factor": 0.25}],
 }
 
 

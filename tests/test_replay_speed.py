@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from backprop_cli import load, solve
+from backprop_cli.engine import losses
+from backprop_cli.engine.model import Loss
 from backprop_cli.engine.ops import OPS
 from backprop_cli.engine.tape import Descent, Interpreter, Replay, Tape
 from backprop_cli.solving.kinds import kind_of
@@ -268,3 +270,127 @@ def test_a_pass_towards_the_trained_leaves_gives_their_gradients_bit_for_bit(pat
     assert isinstance(tape.descent(root, wanted), Descent)
     for slot in wanted:
         assert same(grads[slot], fast[slot]), f"gradient of parameter slot {slot}"
+
+
+def _labelled(tape: Tape, values: list) -> dict:
+    return {label: values[slot] for label, slot in tape.slots.items()}
+
+
+@pytest.mark.parametrize("path", PROBLEM_FILES, ids=lambda p: str(p.relative_to(PROBLEMS)))
+def test_a_problem_recorded_compact_gives_the_same_numbers(path, rng):
+    """A problem recorded for training (``compact``: fewer, larger steps): every labelled value and
+    gradient, and each sample's loss, has the bytes of the problem recorded step by step."""
+    problem = load(str(path))
+    parts = kind_of(problem).parts()
+    plain, compact = parts.record(problem), parts.record(problem, compact=True)
+    assert len(compact.tape.steps) < len(plain.tape.steps) or compact.loss is None
+    moved_values = {plain.tape.labels[slot]: value for slot, value in moved(plain.tape, rng).items()
+                    if slot in plain.tape.labels}
+    for leaves in (None, moved_values):
+        runs = []
+        for program in (plain, compact):
+            tape = program.tape
+            given = None if leaves is None else {tape.slots[label]: value for label, value in leaves.items()}
+            for values, grads in (general(tape, program.objective, given), planned(tape, program.objective, given)):
+                with np.errstate(all="ignore"):
+                    rows = None if program.loss is None else losses.per_sample(tape, program.loss, values)
+                runs.append((_labelled(tape, values), _labelled(tape, grads), rows))
+        (values, grads, rows) = runs[0]
+        assert set(values) - set(runs[-1][0]) <= {("loss per sample",)}
+        for fast_values, fast_grads, fast_rows in runs[1:]:
+            assert same(rows, fast_rows)
+            for label in fast_values:
+                assert same(values[label], fast_values[label]), f"value of {label}"
+                assert same(grads[label], fast_grads[label]), f"gradient of {label}"
+
+
+@pytest.mark.parametrize("kind", sorted(losses.TERMS))
+def test_every_loss_in_one_step_gives_the_numbers_of_its_steps(kind):
+    """Each loss, reduction and factor, from the activation and from logits where there is a form for
+    it, on values where the stable forms matter: the same bytes in one step and step by step."""
+    rng = np.random.default_rng(11)
+    for outputs in ("sum", "mean"):
+        for samples in ("sum", "mean"):
+            for factor in (1.0, 0.5, 1 / 3):
+                for from_logits in (False, True) if kind != "squared_error" else (False,):
+                    loss = Loss(kind, factor, outputs, samples)
+                    shape = (int(rng.integers(1, 5)), int(rng.integers(1, 5)))
+                    if from_logits or kind == "squared_error":
+                        prediction = _numbers(rng, shape)
+                    else:
+                        prediction = rng.uniform(0.0, 1.0, shape)
+                    targets = rng.uniform(0.0, 1.0, shape)
+                    runs = []
+                    for compact in (False, True):
+                        tape = Tape()
+                        leaf = tape.leaf(prediction, trainable=True)
+                        slots = losses.record(tape, loss, leaf, targets, from_logits, compact=compact)
+                        for values, grads in (general(tape, slots.total), planned(tape, slots.total)):
+                            with np.errstate(all="ignore"):
+                                rows = losses.per_sample(tape, slots, values)
+                            runs.append((values[slots.total], rows, grads[leaf]))
+                    for found in runs[1:]:
+                        assert all(same(a, b) for a, b in zip(runs[0], found)), (loss, from_logits)
+
+
+def test_a_loss_in_one_step_over_one_sample_sums_as_numpy_does():
+    """Over one sample the ``loss`` op adds 0 to the sample's loss rather than reducing: the bytes of
+    NumPy's sum and mean of one number, -0 (which they make +0) and NaNs included."""
+    for factor in (-0.5, 0.5):
+        for prediction in ([[0.25, -0.0]], [[np.nan, 1.0]], [[np.inf, 0.0]], [[-5e-324, 0.0]]):
+            for samples in ("sum", "mean"):
+                loss = Loss("squared_error", factor, "sum", samples)
+                runs = []
+                for compact in (False, True):
+                    tape = Tape()
+                    leaf = tape.leaf(prediction, trainable=True)
+                    slots = losses.record(tape, loss, leaf, np.array([[0.25, -0.0]]), compact=compact)
+                    values, grads = general(tape, slots.total)
+                    runs.append((values[slots.total], grads[leaf]))
+                assert all(same(a, b) for a, b in zip(*runs)), (factor, prediction, samples)
+
+
+def test_the_pass_training_repeats_works_again_only_what_changed():
+    """``Interpreter.repeated``: step after step some leaves move (new arrays), others are the same
+    arrays, and now and then one is left out (back to its recorded value) or given again; every value,
+    and the gradient of every leaf asked for, is what the general interpreter gives for those leaves."""
+    rng = np.random.default_rng(5)
+    for _ in range(100):
+        tape, root = random_graph(rng)
+        wanted = frozenset(slot for slot in tape.parameters if rng.random() < 0.7) or None
+        step = Interpreter(tape).repeated(root, wanted)
+        leaves = {slot: _numbers(rng, np.shape(tape.values[slot])) for slot in tape.leaves}
+        for _ in range(6):
+            for slot in tape.leaves:
+                draw = rng.random()
+                if draw < 0.3:
+                    leaves[slot] = _numbers(rng, np.shape(tape.values[slot]))
+                elif draw < 0.4:
+                    leaves.pop(slot, None)
+            with np.errstate(all="ignore"):
+                found_values, found_grads = step(dict(leaves))
+            values, grads = general(tape, root, dict(leaves))
+            assert len(found_values) == len(values)
+            for slot, (a, b) in enumerate(zip(values, found_values)):
+                assert same(a, b), f"value of slot {slot}"
+            for slot in tape.parameters if wanted is None else wanted:
+                assert same(grads[slot], found_grads[slot]), f"gradient of leaf {slot}"
+
+
+def test_steps_on_leaves_that_stay_are_not_worked_again(monkeypatch):
+    """A frozen parameter's own steps (a layer's shared bias, say) are worked once in training."""
+    calls = []
+    monkeypatch.setattr(OPS["square"], "forward", lambda a: calls.append(1) or np.square(a))
+    tape = Tape()
+    x = tape.leaf([0.5, -1.0], trainable=True)
+    frozen = tape.leaf([2.0, 3.0], trainable=True)
+    squared = tape.apply("square", frozen)
+    root = tape.apply("sum", tape.apply("mul", x, squared))
+    step = Interpreter(tape).repeated(root, frozenset({x}))
+    kept = np.array([2.0, 3.0])
+    with np.errstate(all="ignore"):
+        for k in range(5):
+            values, grads = step({x: np.array([0.5, -1.0]) * k, frozen: kept})
+    assert len(calls) == 1 + 1  # recorded, then worked at the first step only
+    assert values[squared].tolist() == [4.0, 9.0] and grads[x].tolist() == [4.0, 9.0]
+    assert values[root] == 2.0 * 4.0 - 4.0 * 9.0  # x = [2, -4] at the last step

@@ -97,8 +97,9 @@ class GraphProgram(Record):
 Rewrite = Callable[[str, Expr], Expr]
 
 
-def record(problem: GraphProblem, rewrite: Rewrite | None = None) -> GraphProgram:
-    """Record the graph; ``rewrite(name, formula)`` may give the formula a node is computed with."""
+def record(problem: GraphProblem, rewrite: Rewrite | None = None, compact: bool = False) -> GraphProgram:
+    """Record the graph; ``rewrite(name, formula)`` may give the formula a node is computed with;
+    ``compact`` records the loss in one step, with the same numbers (``losses.record``), for training."""
     tape = Tape()
     names = {name: tape.leaf(value, trainable=True, label=("input", name))
              for name, value in problem.inputs.items()}
@@ -115,7 +116,7 @@ def record(problem: GraphProblem, rewrite: Rewrite | None = None) -> GraphProgra
     loss = None
     if problem.loss is not None:
         prediction = tape.apply("reshape", output, shape=(1, -1))
-        loss = losses.record(tape, problem.loss, prediction, np.reshape(problem.target, (1, -1)))
+        loss = losses.record(tape, problem.loss, prediction, np.reshape(problem.target, (1, -1)), compact=compact)
         root = loss.total
     elif problem.upstream is not None:
         root = tape.apply("sum", tape.apply("mul", output, tape.leaf(problem.upstream)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .model import Loss
+from .ops import loss_rows
 from .record import Record
 from .tape import Tape
 
@@ -20,24 +21,43 @@ FROM_LOGITS = {  # (loss kind, output activation) -> op taking the pre-activatio
 
 
 class LossSlots(Record):
-    """The loss, and the loss of each sample (after the factor and output reduction), as slots."""
+    """The loss, and the loss of each sample (after the factor and output reduction), as slots; a loss
+    recorded as one step has none for each sample's (``per_sample`` works them out)."""
 
     total: int
-    per_sample: int
+    per_sample: int | None
 
 
-def record(tape: Tape, loss: Loss, prediction: int, targets: np.ndarray, from_logits: bool = False) -> LossSlots:
-    """Elementwise term, then the reduction over outputs, over samples, and the factor."""
+def record(tape: Tape, loss: Loss, prediction: int, targets: np.ndarray, from_logits: bool = False,
+           compact: bool = False) -> LossSlots:
+    """Elementwise term, then the reduction over outputs, the factor, and the reduction over samples;
+    ``compact``, all of them as one step (the ``loss`` op: the same numbers in one step, for a tape
+    replayed many times; a hand calculation or a formula wants each of them apart)."""
     op = TERMS[loss.kind][0]
     if from_logits:
         op = {"bce": "bce_logits", "cce": "softmax_cce"}[op]
-    terms = tape.apply(op, prediction, tape.leaf(targets, label=("target",)))
+    target = tape.leaf(targets, label=("target",))
+    if compact:
+        total = tape.apply("loss", prediction, target, term=op, outputs=loss.outputs, samples=loss.samples,
+                           factor=loss.factor, label=("loss",))
+        return LossSlots(total, None)
+    terms = tape.apply(op, prediction, target)
     per_sample = tape.apply(loss.outputs, terms, axis=1)
     if loss.factor != 1.0:
         per_sample = tape.apply("mul", per_sample, tape.leaf(loss.factor))
     total = tape.apply(loss.samples, per_sample, axis=0, label=("loss",))
     tape.label(per_sample, ("loss per sample",))
     return LossSlots(total, per_sample)
+
+
+def per_sample(tape: Tape, slots: LossSlots, values: list) -> np.ndarray:
+    """Each sample's loss in the ``values`` of a pass: its slot's value, or, for a loss recorded as one
+    step, worked out from that step's inputs as the steps it stands for work it (the same numbers)."""
+    if slots.per_sample is not None:
+        return values[slots.per_sample]
+    step = next(step for step in reversed(tape.steps) if step.out == slots.total)
+    attrs = {name: value for name, value in step.attrs.items() if name != "samples"}
+    return loss_rows(*(values[i] for i in step.inputs), **attrs)
 
 
 def penalty(tape: Tape, squares: list[int], strength: float) -> int:

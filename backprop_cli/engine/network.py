@@ -24,6 +24,9 @@ class Parameters(Record):
     biases: list[np.ndarray | None]
     shared: np.ndarray
 
+    def __init__(self, weights: list[np.ndarray], biases: list[np.ndarray | None], shared: np.ndarray) -> None:
+        self.weights, self.biases, self.shared = weights, biases, shared  # made at every training step
+
     @classmethod
     def initial(cls, problem: Problem) -> "Parameters":
         layers = problem.network.layers
@@ -80,11 +83,13 @@ def output_from_logits(problem: Problem) -> bool:
     return len(activations) == 1 and (problem.loss.kind, activations[0].name) in losses.FROM_LOGITS
 
 
-def record(problem: Problem, fuse: bool = True) -> Program:
+def record(problem: Problem, fuse: bool = True, compact: bool = False) -> Program:
     """Record the forward pass of a problem at its initial parameter values.
 
     ``fuse=False`` takes the loss from the output activation even where taking it from z would be
-    exact (the way a sheet works it by hand).
+    exact (the way a sheet works it by hand). ``compact`` records the loss as one step (``loss``), the
+    same numbers in fewer steps, for a tape that training replays at every step; a hand calculation
+    (rounded, or changed) wants each of its steps apart.
     """
     params = Parameters.initial(problem)
     names = {p.name: i for i, p in enumerate(problem.shared)}
@@ -114,7 +119,7 @@ def record(problem: Problem, fuse: bool = True) -> Program:
         layers.append(LayerSlots(own_w, weights, own_b, bias, pre, act))
     from_logits = fuse and output_from_logits(problem)
     prediction = layers[-1].pre if from_logits else layers[-1].act
-    loss = losses.record(tape, problem.loss, prediction, problem.targets, from_logits)
+    loss = losses.record(tape, problem.loss, prediction, problem.targets, from_logits, compact=compact)
     penalty = _penalty(tape, problem, layers, shared)
     objective = loss.total if penalty is None else tape.apply("add", loss.total, penalty)
     tape.label(objective, ("objective",))

@@ -86,10 +86,20 @@ def _shape(a) -> tuple[int, ...]:
 
 
 def _sigmoid(z: Array) -> Array:
-    """1 / (1 + e) where z >= 0, else e / (1 + e), with e = exp(-|z|) <= 1: neither side overflows."""
-    e = np.exp(np.copysign(z, -1.0))
-    numerator = np.where(z >= 0, 1.0, e)
-    return np.divide(numerator, 1.0 + e, out=numerator)
+    """1 / (1 + e) where z >= 0, else e / (1 + e), with e = exp(-|z|) <= 1: neither side overflows.
+    The numerator is exp(fmin(z, 0)), 1 or e, found without a select (np.where costs as much as the
+    rest); fmin makes it 1 at a NaN, so that the NaN of the denominator comes out, as it did."""
+    return _divide(_exp(_fmin(z, _ZERO)), _add(_exp(_copysign(z, _MINUS_ONE)), _ONE))
+
+
+def _sigmoid_vjp(g: Array, out: Array, z: Array) -> Array:
+    return g * out * _subtract(_ONE, out)
+
+
+_divide, _exp, _fmin, _add, _subtract, _copysign = np.divide, np.exp, np.fmin, np.add, np.subtract, np.copysign
+# Constants of the ops training repeats most, as 0-d arrays: NumPy converts a Python float anew at
+# each call, which costs a third of an operation on a small array; the numbers are the same.
+_ZERO, _ONE, _MINUS_ONE = np.array(0.0), np.array(1.0), np.array(-1.0)
 
 
 def _log_softmax(z: Array, axis: int = -1) -> Array:
@@ -254,7 +264,7 @@ defop("abs", np.abs, lambda g, out, a: g * np.sign(a))
 
 # Activations: derivatives at a kink take the right-hand value for z > 0 and the left one at z <= 0.
 defop("identity", lambda z: z, lambda g, out, z: g, activation=True)
-defop("sigmoid", _sigmoid, lambda g, out, z: g * out * (1.0 - out), activation=True)
+defop("sigmoid", _sigmoid, _sigmoid_vjp, activation=True)
 defop("tanh", np.tanh, lambda g, out, z: g * (1.0 - out * out), activation=True)
 defop("relu", lambda z: np.maximum(z, 0.0), lambda g, out, z: g * (z > 0), activation=True)
 defop("leaky_relu", lambda z, slope=0.01: np.where(z > 0, z, slope * z),
@@ -284,3 +294,43 @@ defop("cce", lambda a, y: -y * np.log(a),
 defop("softmax_cce", lambda z, y: -y * _log_softmax(z),
       lambda g, out, z, y: np.exp(_log_softmax(z)) * np.sum(g * y, axis=-1, keepdims=True) - g * y,
       lambda g, out, z, y: -g * _log_softmax(z))
+
+
+def loss_rows(a: Array, y: Array, term: str, outputs: str = "sum", factor: float = 1.0) -> Array:
+    """Each sample's (row's) loss: ``factor`` times the sum or the mean over outputs of ``term(a, y)``,
+    computed as those ops compute it, one after the other."""
+    terms = OPS[term].forward(a, y)
+    rows = np.add.reduce(terms, axis=1) if outputs == "sum" else np.mean(terms, axis=1)
+    return rows if factor == 1.0 else np.multiply(rows, factor)
+
+
+def _loss(a: Array, y: Array, term: str, outputs: str = "sum", samples: str = "sum", factor: float = 1.0) -> Array:
+    """A whole loss: each sample's (``loss_rows``), then their sum or mean, as the ops compute them."""
+    rows = loss_rows(a, y, term, outputs, factor)
+    if len(rows) == 1:  # one sample: NumPy's sum (or mean) of one number x is 0 + x (-0 gives +0)
+        return rows[0] + 0.0
+    return np.add.reduce(rows, axis=0) if samples == "sum" else np.mean(rows, axis=0)
+
+
+def _loss_vjp(index: int) -> VJP:
+    """The VJPs of the reduction over samples, of the factor, of the reduction over outputs and of the
+    term, chained: g, one number, is multiplied by what each multiplies its copies by (1/N for a mean
+    over samples, the factor, 1/K for a mean over outputs), the same products, and the term's VJP takes
+    it as its g, broadcast."""
+    def vjp(g: Array, out: Array, a: Array, y: Array, term: str, outputs: str = "sum", samples: str = "sum",
+            factor: float = 1.0) -> Array:
+        shape = _shape(a)
+        rows, size = shape[0], a.size if type(a) is np.ndarray else np.size(a)
+        if samples != "sum":
+            g = g * (1 / rows)
+        if factor != 1.0:
+            g = g * factor
+        if outputs != "sum":
+            g = g * (rows / size)
+        return OPS[term].vjps[index](g, None, a, y)
+    return vjp
+
+
+# A loss term, its reductions and its factor as one op, for the steps of training (``losses.record``);
+# the terms' VJPs never read their output, which this op does not keep.
+defop("loss", _loss, _loss_vjp(0), _loss_vjp(1))

@@ -19,6 +19,7 @@ new value (η is the learning rate, t the step, counted from 1):
 from __future__ import annotations
 
 import math
+from functools import cached_property
 
 import numpy as np
 
@@ -57,7 +58,7 @@ class Optimizer(Record):
             return self.weight_decay
         return 0.01 if self.name == "adamw" else 0.0
 
-    @property
+    @cached_property  # asked at every step of training
     def plain(self) -> bool:
         """Plain gradient descent: no state, no decay."""
         return self.name == "sgd" and self.momentum == 0 and self.decay == 0

@@ -9,12 +9,14 @@ several places receives the sum of its uses.
 Replayed exactly more than once (training), a tape is planned: its forward pass (``Replay``) and its
 backward pass from the root (``Descent``) become lists of the ops' own functions, looked up once and
 their attributes bound, called on the same values in the same order, so they give the same numbers
-bit for bit.
+bit for bit. Training takes them once (``Interpreter.repeated``), and from one step to the next
+works again only the steps that depend on leaves it was given new arrays for.
 """
 
 from __future__ import annotations
 
 from functools import partial
+from operator import itemgetter
 from typing import Any, Callable, Hashable, NamedTuple
 
 import numpy as np
@@ -93,20 +95,20 @@ class Tape:
             self._needed[root] = found[::-1]
         return self._needed[root]
 
-    def replay(self) -> "Replay | None":
+    def replay(self, now: bool = False) -> "Replay | None":
         """The forward pass planned for the exact interpreter, from the second time it is asked for
-        on; None the first time (a tape worked once is not worth planning)."""
-        return self._plan("forward", Replay)
+        on (``now``: at once); None the first time (a tape worked once is not worth planning)."""
+        return self._plan("forward", now, Replay)
 
-    def descent(self, root: int, wanted: frozenset[int] | None = None) -> "Descent | None":
+    def descent(self, root: int, wanted: frozenset[int] | None = None, now: bool = False) -> "Descent | None":
         """The backward pass from ``root`` planned for the exact interpreter, as ``replay``; with
         ``wanted``, only towards those leaves (the others' gradients are left out)."""
-        return self._plan((root, wanted), Descent, root, wanted)
+        return self._plan((root, wanted), now, Descent, root, wanted)
 
-    def _plan(self, key: Hashable, build: Callable, *args: Any):
+    def _plan(self, key: Hashable, now: bool, build: Callable, *args: Any):
         plan = self._plans.get(key)
         if plan is None:
-            if key not in self._asked:
+            if key not in self._asked and not now:
                 self._asked.add(key)
                 return None
             plan = self._plans[key] = build(self, *args)
@@ -177,6 +179,24 @@ class Interpreter:
         with np.errstate(all="ignore"):  # once for the whole step
             values = self._forward(leaves) if replay is None else replay.forward(leaves)
             return values, self._backward(values, root) if descent is None else descent.backward(values)
+
+    def repeated(self, root: int, wanted: frozenset[int] | None = None) -> Callable[[dict[int, Array]], Any]:
+        """The pass training repeats at every step, ``leaves -> run(root, leaves, wanted)``, looked up
+        once. For the exact interpreter it is the tape's plans themselves, made now, the forward pass
+        made ``again`` (``Replay.forward``); call it inside ``np.errstate``. It serves while the tape
+        does not grow and the interpreter's hooks stay as they are."""
+        kind = type(self)
+        if kind.run is not Interpreter.run:
+            return lambda leaves: self.run(root, leaves)
+        if kind.forward is not Interpreter.forward or kind.backward is not Interpreter.backward or not self.exact():
+            return lambda leaves: self.run(root, leaves, wanted)
+        replay, descent = self.tape.replay(now=True), self.tape.descent(root, wanted, now=True)
+        forward, backward = replay.forward, descent.backward
+
+        def step(leaves: dict[int, Array]) -> tuple[list[Array], list[Array | None]]:
+            values = forward(leaves, True)
+            return values, backward(values)
+        return step
 
     def backward(self, values: list[Array], root: int, seed: Any = 1.0) -> list[Array | None]:
         """d(root)/d(slot) for every slot the root depends on through a parameter (None elsewhere)."""
@@ -261,23 +281,67 @@ def _bound(function: Callable, attrs: dict[str, Any]) -> Callable:
     return partial(function, **attrs) if attrs else function
 
 
+def _reader(slots: tuple[int, ...]) -> Callable[[list], Any]:
+    """Reads these slots of a list of values: a tuple of them, or the value itself for one slot."""
+    return itemgetter(*slots) if slots else lambda values: ()
+
+
 class Replay:
     """A tape's forward pass planned for the exact interpreter: each step's forward function, looked
     up once with its attributes bound, and the slots it reads and writes, in recorded order."""
 
     def __init__(self, tape: Tape):
         self.recorded = tape.values
-        self.steps = [(_bound(op.forward, attrs), inputs, out) for op, inputs, attrs, out in tape.steps]
+        self.steps = [(_bound(op.forward, attrs), _reader(inputs), len(inputs) == 1, out)
+                      for op, inputs, attrs, out in tape.steps]
+        self._inputs = [inputs for _, inputs, _, _ in tape.steps]
+        self._last: list[Array] | None = None  # the values of the last pass made ``again``
+        self._given: set[int] = set()  # the leaves given to it
+        self._after: dict[tuple[int, ...], list] = {}  # leaves changed since -> the steps that depend on them
 
-    def forward(self, leaves: dict[int, Array] | None = None) -> list[Array]:
-        """Every slot's value, as ``Interpreter.forward`` gives it (call it inside ``np.errstate``)."""
-        values = list(self.recorded)
-        if leaves:
+    def forward(self, leaves: dict[int, Array] | None = None, again: bool = False) -> list[Array]:
+        """Every slot's value, as ``Interpreter.forward`` gives it (call it inside ``np.errstate``).
+
+        ``again`` (a training step after the last): a step whose inputs depend only on leaves given
+        the very same arrays as at the last pass made ``again`` keeps the value it had then (frozen
+        parameters, constant masks and data are not worked again). That value is the one the last
+        pass returned: a caller changes neither the lists nor the arrays it is given."""
+        last = self._last
+        if again and last is not None and leaves is not None and leaves.keys() == self._given:
+            values = list(last)
+            changed = []
             for slot, value in leaves.items():
-                values[slot] = value
-        for function, inputs, out in self.steps:
-            values[out] = function(*[values[i] for i in inputs])
+                if value is not values[slot]:
+                    values[slot] = value
+                    changed.append(slot)
+            key = tuple(changed)
+            steps = self._after.get(key)
+            if steps is None:
+                if len(self._after) >= 8:
+                    self._after.clear()
+                steps = self._after[key] = self._depending(key)
+        else:
+            values = list(self.recorded)
+            if leaves:
+                for slot, value in leaves.items():
+                    values[slot] = value
+            steps = self.steps
+            if again:
+                self._given = set(leaves or ())
+        for function, read, single, out in steps:
+            values[out] = function(read(values)) if single else function(*read(values))
+        if again:
+            self._last = values
         return values
+
+    def _depending(self, changed: tuple[int, ...]) -> list:
+        """The steps that depend on one of the ``changed`` slots, in recorded order."""
+        live, found = set(changed), []
+        for step, inputs in zip(self.steps, self._inputs):
+            if not live.isdisjoint(inputs):
+                live.add(step[3])
+                found.append(step)
+        return found
 
 
 class Descent:
@@ -298,14 +362,15 @@ class Descent:
                 if live[slot]:
                     rules.append((_bound(op.vjp(index), attrs), slot, slot in reached))
                     reached.add(slot)
-            self.steps.append((out, (out, *inputs), rules))
+            self.steps.append((out, _reader((out, *inputs)), rules))
         self._ones: tuple[tuple[int, ...] | None, Array | None] = (None, None)  # the seed 1, with its shape
 
     def backward(self, values: list[Array], seed: Any = 1.0) -> list[Array | None]:
         """Every slot's gradient, as ``Interpreter.backward`` gives it (call it inside ``np.errstate``)."""
         root = self.root
         grads: list[Array | None] = [None] * len(values)
-        shape = np.shape(values[root])
+        value = values[root]
+        shape = value.shape if type(value) is np.ndarray or type(value) is np.float64 else np.shape(value)
         if type(seed) is float and seed == 1.0:  # the usual seed, made once for its shape, then copied
             known, ones = self._ones
             if known != shape:
@@ -314,11 +379,11 @@ class Descent:
             grads[root] = ones.copy()
         else:
             grads[root] = _seed(seed, shape)
-        for out, operands, rules in self.steps:
+        for out, read, rules in self.steps:
             g = grads[out]
             if g is None:
                 continue
-            arguments = [values[i] for i in operands]
+            arguments = read(values)
             for rule, slot, adds in rules:
                 term = rule(g, *arguments)
                 if adds and grads[slot] is not None:

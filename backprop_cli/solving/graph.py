@@ -14,10 +14,11 @@ from ..engine.tape import Interpreter
 from .results import GraphResult, LossResult, SharedResult, Value
 
 
-def record(problem: GraphProblem, by_hand: bool = False, rewrite: Rewrite | None = None) -> GraphProgram:
+def record(problem: GraphProblem, by_hand: bool = False, rewrite: Rewrite | None = None,
+           compact: bool = False) -> GraphProgram:
     """The graph recorded on a tape, with formulas rewritten by ``rewrite`` (``by_hand`` matters only
-    where a loss can be taken from logits, which graphs never do)."""
-    return graph.record(problem, rewrite)
+    where a loss can be taken from logits, which graphs never do; ``compact``: for training)."""
+    return graph.record(problem, rewrite, compact=compact and not by_hand)
 
 
 def samples(problem: GraphProblem) -> int:
@@ -63,7 +64,7 @@ def lay_out(problem: GraphProblem, program: GraphProgram, values: list, grads: l
     if program.loss is not None:
         loss = LossResult(float(values[program.objective]), float(values[program.loss.total]),
                           0.0 if program.penalty is None else float(values[program.penalty]),
-                          np.array(values[program.loss.per_sample], dtype=float),
+                          np.array(losses.per_sample(program.tape, program.loss, values), dtype=float),
                           losses.formula(problem.loss, problem.target.size, 1, problem.notation.loss))
     return GraphResult(problem, nodes, inputs, shared, loss)
 

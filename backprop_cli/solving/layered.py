@@ -3,6 +3,8 @@ of the first step laid out layer by layer, warnings)."""
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 import numpy as np
 
 from ..engine import losses, network, optimizers
@@ -17,10 +19,11 @@ _KINKED = {"relu", "leaky_relu"}
 Grads = list  # gradient of every slot (None where nothing flows)
 
 
-def record(problem: Problem, by_hand: bool = False, rewrite=None) -> Program:
+def record(problem: Problem, by_hand: bool = False, rewrite=None, compact: bool = False) -> Program:
     """The network recorded on a tape; ``by_hand`` takes the loss from the output activation, as a
-    sheet does, even where taking it from z would be exact. (``rewrite`` is for graphs.)"""
-    return network.record(problem, fuse=not by_hand)
+    sheet does, even where taking it from z would be exact; ``compact`` records it in fewer, larger
+    steps, with the same numbers, for training. (``rewrite`` is for graphs.)"""
+    return network.record(problem, fuse=not by_hand, compact=compact and not by_hand)
 
 
 def samples(problem: Problem) -> int:
@@ -85,30 +88,43 @@ def update(problem: Problem, params: Parameters, program: Program, grads: Grads,
     rate = problem.training.learning_rate
     settle = interpreter.update
     moments.t += 1
+    weights, biases = list(params.weights), list(params.biases)
+    known = _MOVING.get(problem)
+    moving, shared_moving = known if known is not None else _MOVING.setdefault(problem, _moving(problem))
+    for key, i in moving:
+        own = key[0] == "W"
+        values = weights if own else biases
+        slot = program.layers[i].weights if own else program.layers[i].bias
+        moved = optimizers.step(moments, key, rate, values[i], _grad(grads, slot, values[i]))
+        values[i] = moved if settle is None else settle(moved)
+    shared = params.shared
+    if shared_moving is not False:
+        shared = optimizers.step(moments, ("shared",), rate, shared, _grad(grads, program.shared, shared),
+                                 shared_moving)
+        shared = shared if settle is None else settle(shared)
+    return Parameters(weights, biases, shared)
 
-    def step(key, value, slot, moving=None):
-        moved = optimizers.step(moments, key, rate, value, _grad(grads, slot, value), moving)
-        return moved if settle is None else settle(moved)
 
-    layers = problem.network.layers
-    weights, biases = [], []
-    stateless = moments.optimizer.plain  # an entry with no gradient of its own then stays as it is
+_MOVING: "WeakKeyDictionary[Problem, tuple]" = WeakKeyDictionary()  # by problem: what ``update`` moves
+
+
+def _moving(problem: Problem) -> tuple[tuple[tuple[tuple[str, int], int], ...], np.ndarray | bool | None]:
+    """What an update moves, worked out once for a problem (training updates it at every step): the
+    weights and biases of each layer that move, as (key, layer index), in order; and for the shared
+    parameters False (they all stay), None (they all move) or where they move."""
+    rate = problem.training.learning_rate
+    stateless = problem.training.optimizer.plain  # an entry with no gradient of its own then stays as it is
 
     def still(entries) -> bool:
-        return rate == 0 or entries.frozen or (stateless and not moves(entries))
+        return entries is None or rate == 0 or entries.frozen or (stateless and not moves(entries))
 
-    for i, (layer, slots) in enumerate(zip(layers, program.layers)):
-        weights.append(params.weights[i] if still(layer.weights) else step(("W", i + 1), params.weights[i],
-                                                                            slots.weights))
-        if layer.bias is None or still(layer.bias):
-            biases.append(None if layer.bias is None else params.biases[i])
-        else:
-            biases.append(step(("b", i + 1), params.biases[i], slots.bias))
+    moving = []
+    for i, layer in enumerate(problem.network.layers):
+        moving += [((name, i + 1), i) for name, entries in (("W", layer.weights), ("b", layer.bias))
+                   if not still(entries)]
     frozen = np.array([p.frozen for p in problem.shared], dtype=bool)
-    shared = params.shared
-    if rate and len(shared) and not frozen.all():
-        shared = step(("shared",), shared, program.shared, None if not frozen.any() else ~frozen)
-    return Parameters(weights, biases, shared)
+    shared = False if not rate or not len(frozen) or frozen.all() else None if not frozen.any() else ~frozen
+    return tuple(moving), shared
 
 
 def _param_result(entries: Entries, own: int, used: int, values: list, grads: Grads, new_own: np.ndarray,
@@ -159,7 +175,7 @@ def lay_out(problem: Problem, program: Program, values: list, grads: Grads, upda
         value=float(values[program.objective]),
         data=float(values[program.loss.total]),
         penalty=0.0 if program.penalty is None else float(values[program.penalty]),
-        per_sample=np.array(values[program.loss.per_sample], dtype=float),
+        per_sample=np.array(losses.per_sample(program.tape, program.loss, values), dtype=float),
         formula=losses.formula(problem.loss, outputs, samples, problem.notation.loss))
     return Result(problem, layers, shared, loss)
 

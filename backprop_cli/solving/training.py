@@ -5,12 +5,15 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
+import numpy as np
+
 from ..engine.tape import Interpreter
 
 
 PROGRESS_EVERY = 500  # steps between two reports of progress
 
 
+@np.errstate(all="ignore")  # once for every step (``Interpreter.repeated``)
 def train(result, problem, kind, first, interpreter: Interpreter, after_first: Any, moments, update: Callable,
           progress: Callable[[int, int], None] | None = None) -> None:
     """Take the training steps after the first one, replaying a recorded program with the parameters
@@ -32,20 +35,21 @@ def train(result, problem, kind, first, interpreter: Interpreter, after_first: A
     samples = kind.samples(problem)
     programs = {len(training.batch(samples, 1)): (first, interpreter)}  # by batch size: at most two
     program, worker = first, interpreter
-    wanted: dict[int, frozenset[int]] = {}  # by program: the gradients training uses
+    passes: dict[int, Callable] = {}  # by program: its pass of a step, towards the gradients training uses
     for step in range(2, steps + 1):
         if training.batch_size is None:  # every sample, every step: the leaves as recorded
             leaves = program.leaves(params)
         else:
             batch = training.batch(samples, step)
             if len(batch) not in programs:
-                recorded = kind.record(kind.batch(problem, batch))
+                recorded = kind.record(kind.batch(problem, batch), compact=True)
                 programs[len(batch)] = (recorded, Interpreter(recorded.tape))
             program, worker = programs[len(batch)]
             leaves = {**program.leaves(params), **kind.batch_leaves(program, problem, batch)}
-        if id(program) not in wanted:
-            wanted[id(program)] = kind.trained_leaves(problem, program)
-        values, grads = worker.run(program.objective, leaves, wanted[id(program)])
+        run = passes.get(id(program))
+        if run is None:
+            run = passes[id(program)] = worker.repeated(program.objective, kind.trained_leaves(problem, program))
+        values, grads = run(leaves)
         result.history.append(float(values[program.objective]))
         params = update(params, grads, program, worker)
         if step in kept:

@@ -21,7 +21,7 @@ def solve(kind, problem, progress: Callable[[int, int], None] | None = None):
     (``progress(done, total)`` is told of the steps now and then)."""
     batch = problem.training.batch(kind.samples(problem), 1)
     first = kind.batch(problem, batch)  # the problem on the first step's samples
-    program = kind.record(first)
+    program = kind.record(first, compact=problem.training.steps > 1)  # replayed at every step
     interpreter = Interpreter(program.tape)
     values = program.tape.values  # recorded at the initial parameters: nothing to compute again
     grads = interpreter.backward(values, program.objective)
