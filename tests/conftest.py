@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +24,15 @@ ALL_PROBLEM_FILES = sorted(p for p in PROBLEMS.rglob("*.yaml") if not {"sheets",
 MULTI_PROBLEM_FILES = [p for p in ALL_PROBLEM_FILES if "\n---" in p.read_text(encoding="utf-8")]
 # Problems worked in formulas (an input or parameter written `symbol`), tested in test_symbolic.py and
 # test_formula_answers.py; the files of PROBLEM_FILES are worked in numbers.
-SYMBOLIC_FILES = [p for p in ALL_PROBLEM_FILES if re.search(r":\s*symbol\b", p.read_text(encoding="utf-8"))]
+def _symbolic(path: Path) -> bool:
+    from backprop_cli import load
+    try:
+        return bool(getattr(load(str(path)), "symbols", ()))
+    except Exception:  # a file of several problems, tested in test_multidoc.py
+        return False
+
+
+SYMBOLIC_FILES = [p for p in ALL_PROBLEM_FILES if p not in MULTI_PROBLEM_FILES and _symbolic(p)]
 PROBLEM_FILES = [p for p in ALL_PROBLEM_FILES if p not in MULTI_PROBLEM_FILES and p not in SYMBOLIC_FILES]
 
 

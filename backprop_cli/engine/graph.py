@@ -119,7 +119,7 @@ def record(problem: GraphProblem, rewrite: Rewrite | None = None, compact: bool 
         loss = losses.record(tape, problem.loss, prediction, np.reshape(problem.target, (1, -1)), compact=compact)
         root = loss.total
     elif problem.upstream is not None:
-        root = tape.apply("sum", tape.apply("mul", output, tape.leaf(problem.upstream)))
+        root = tape.apply("sum", tape.apply("mul", output, tape.leaf(problem.upstream, label=("upstream",))))
     else:
         root = tape.apply("sum", output)
     l2 = problem.training.l2

@@ -219,7 +219,8 @@ class GraphProblem(Record):
     check: object = None
     grading: object = None
     student: str | None = None
-    symbols: tuple[str, ...] = ()  # inputs and parameters written as `symbol`: the problem is worked in formulas
+    symbols: tuple[str, ...] = ()  # every symbol's name: a problem with symbols is worked in formulas
+    symbolic: dict = Fresh(dict)  # input, parameter or "upstream" -> its symbol's name, or the names of its entries
     part: tuple[int, int] = (1, 1)  # its number, and how many problems its file holds (documents split by ---)
 
     @cached_property

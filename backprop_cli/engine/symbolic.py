@@ -224,6 +224,10 @@ def from_formula(expr, names: dict, more: dict[str, Callable] | None = None) -> 
     if expr.kind == "name":
         return names[expr.value]
     args = [from_formula(a, names, more) for a in expr.args]
+    if expr.kind == "stack":  # a vector written as a list of formulas
+        out = np.empty(len(args), dtype=object)
+        out[:] = args
+        return out
     if more and expr.value in more:
         return more[expr.value](*args)
     if expr.kind != "op" or expr.value not in ELEMENTWISE:

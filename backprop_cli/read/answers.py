@@ -152,7 +152,8 @@ def _formula_answer(where, node: Node, text: str, line: int, column: int, proble
     """A written formula, parsed against the whitelist (names: the problem's inputs and parameters)."""
     from ..engine import formula
     from .sheet_formulas import SHEET_FUNCTIONS, sheet_text
-    names = {*problem.inputs, *problem.params, *(spec.name for spec in problem.nodes)}  # nodes stand for their formulas
+    names = {*problem.inputs, *problem.params, *(spec.name for spec in problem.nodes),  # nodes: their formulas
+             *problem.symbols}
     functions = {**formula.FUNCTIONS, **SHEET_FUNCTIONS}
     try:
         expr, _ = formula.parse(sheet_text(node.value, functions), names, functions=functions)

@@ -55,7 +55,14 @@ def read_problem(tree: Node, f: Fields) -> GraphProblem:
             if target is not None:
                 sections.check_targets(top["target"], target, loss, f)
         elif "upstream" in top:
-            upstream = array_like(top["upstream"], shape, f, "upstream gradient")
+            names = _symbol_names(top["upstream"]) or ([top["upstream"].value] if isinstance(
+                top["upstream"].value, str) and re.fullmatch(_NAME, top["upstream"].value) else None)
+            if names is not None:  # an upstream gradient in symbols: dL/dx in terms of them
+                graph["symbolic"]["upstream"] = tuple(names) if top["upstream"].is_sequence else names[0]
+                graph["symbols"].extend(names)
+                upstream = array_like(top["upstream"], shape, f, "upstream gradient", probes=len(names))
+            else:
+                upstream = array_like(top["upstream"], shape, f, "upstream gradient")
         elif int(np.prod(shape)) != 1 and "loss" not in top:
             f.error(top["graph"], f"expected a loss or an upstream gradient for the output "
                                   f"'{graph['output']}' of shape {'×'.join(map(str, shape))}, found neither "
@@ -64,7 +71,7 @@ def read_problem(tree: Node, f: Fields) -> GraphProblem:
     problem = GraphProblem(f.filename, title, graph["inputs"], graph["params"], graph["frozen"],
                            graph["nodes"], graph["output"], training, loss, target, upstream, notation,
                            check=settings, student=sections.student(top, f), grading=top.get("grading"),
-                           symbols=graph["symbols"])
+                           symbols=tuple(graph["symbols"]), symbolic=graph["symbolic"])
     sections.expected(problem, top, f, "resolve_graph")
     return problem
 
@@ -75,8 +82,9 @@ def read_graph(node: Node, f: Fields) -> dict | None:
     if keys is None:
         return None
     symbols: list[str] = []
-    inputs = _values(keys["inputs"], f, "input", symbols) if "inputs" in keys else {}
-    params, frozen = _params(keys["params"], f, symbols) if "params" in keys else ({}, set())
+    symbolic: dict = {}
+    inputs = _values(keys["inputs"], f, "input", symbols, symbolic) if "inputs" in keys else {}
+    params, frozen = _params(keys["params"], f, symbols, symbolic) if "params" in keys else ({}, set())
     clash = set(inputs or {}) & set(params or {})
     for name in sorted(clash):
         f.error(keys["params"], f"expected a name used once, found '{name}' as input and parameter", at_key=name)
@@ -97,7 +105,8 @@ def read_graph(node: Node, f: Fields) -> dict | None:
     if output is None:
         return None
     return {"inputs": inputs, "params": params, "frozen": frozen, "nodes": nodes, "output": output,
-            "output_shape": tape.values[env[output]].shape, "tape": tape, "symbols": tuple(symbols)}
+            "output_shape": tape.values[env[output]].shape, "tape": tape, "symbols": symbols,
+            "symbolic": symbolic}
 
 
 def _array(node: Node, f: Fields) -> np.ndarray | None:
@@ -147,22 +156,45 @@ def probe(count: int) -> np.ndarray:
     return np.array(0.5 + 0.37 * (count + 1))
 
 
-def _value(child: Node, f: Fields, name: str, symbols: list[str]) -> np.ndarray | None:
+def _symbol_names(node: Node) -> list[str] | None:
+    """The names of a vector of symbols written as a list of names (``[d0, d1, d2]``), else None."""
+    if not node.is_sequence or not node.value:
+        return None
+    names = [item.value for item in node.value]
+    if all(isinstance(n, str) and re.fullmatch(_NAME, n) and as_number(n) is None for n in names):
+        return names
+    return None
+
+
+def _value(child: Node, f: Fields, name: str, symbols: list[str], symbolic: dict) -> np.ndarray | None:
+    """A value of the file, or the number a symbol is recorded with: ``symbol`` (the name's own symbol)
+    or a list of names (a vector of symbols)."""
     if child.value == SYMBOL:
         symbols.append(name)
+        symbolic[name] = name
         return probe(len(symbols))
+    names = _symbol_names(child)
+    if names is not None:
+        clash = [n for n in names if n in symbols]
+        if clash or len(set(names)) < len(names):
+            f.error(child, f"expected names of symbols used once, found '{(clash or names)[0]}' again")
+            return None
+        symbolic[name] = tuple(names)
+        values = [probe(len(symbols) + k + 1) for k in range(len(names))]
+        symbols.extend(names)
+        return np.array(values)
     return _array(child, f)
 
 
-def _values(node: Node, f: Fields, what: str, symbols: list[str]) -> dict[str, np.ndarray] | None:
+def _values(node: Node, f: Fields, what: str, symbols: list[str], symbolic: dict) -> dict[str, np.ndarray] | None:
     named = _named(node, f, what)
     if named is None:
         return None
-    values = {name: _value(child, f, name, symbols) for name, child in named.items()}
+    values = {name: _value(child, f, name, symbols, symbolic) for name, child in named.items()}
     return None if any(v is None for v in values.values()) else values
 
 
-def _params(node: Node, f: Fields, symbols: list[str]):
+def _params(node: Node, f: Fields, symbols: list[str], symbolic: dict):
     named = _named(node, f, "parameter")
     if named is None:
         return None, set()
@@ -175,7 +207,7 @@ def _params(node: Node, f: Fields, symbols: list[str]):
             if "frozen" in keys and f.boolean(keys["frozen"]):
                 frozen.add(name)
             child = keys["value"]
-        values[name] = _value(child, f, name, symbols)
+        values[name] = _value(child, f, name, symbols, symbolic)
     if any(v is None for v in values.values()):
         return None, frozen
     return values, frozen
@@ -268,9 +300,12 @@ def _error_at(f: Fields, node: Node, text: str, offset: int, message: str, hint:
     f.error(position, message, hint)
 
 
-def array_like(node: Node, shape: tuple[int, ...], f: Fields, what: str) -> np.ndarray | None:
-    """Numbers in the given shape (a scalar output takes a number)."""
-    values = _array(node, f)
+def array_like(node: Node, shape: tuple[int, ...], f: Fields, what: str, probes: int = 0) -> np.ndarray | None:
+    """Numbers in the given shape (a scalar output takes a number); ``probes``: that many symbols,
+    recorded with probe numbers."""
+    values = np.array([probe(k) for k in range(probes)]) if probes else _array(node, f)
+    if probes == 1 and not node.is_sequence:
+        values = values.reshape(())
     if values is None:
         return None
     if values.shape != shape and values.size == int(np.prod(shape)) and values.ndim <= 1 and len(shape) <= 1:

@@ -34,7 +34,7 @@ def build(result, precision: int = 6) -> Report:
     n = problem.notation
     gradient = f"∂{n.loss}/∂name" if problem.loss is not None or problem.upstream is not None else \
         f"∂{problem.output}/∂name"
-    leaves = [[name, "symbol" if name in problem.symbols else formula(result.values[name]),
+    leaves = [[name, "symbol" if problem.symbolic.get(name) == name else formula(result.values[name]),
                formula(result.grads[name])] for name in [*problem.inputs, *problem.params]]
     tables = [Table("inputs and parameters", ["name", "value", gradient], leaves, left=3)]
     nodes = [[spec.name, spec.text, formula(result.values[spec.name]), formula(result.grads[spec.name])]
@@ -49,7 +49,16 @@ def build(result, precision: int = 6) -> Report:
                             rows, left=2))
     lines = [f"worked in formulas: {', '.join(problem.symbols)} "
              f"{'is a symbol' if len(problem.symbols) == 1 else 'are symbols'}; numbers of the file are exact"]
+    if "upstream" in problem.symbolic:
+        lines.append(f"the upstream gradient {gradient.replace('name', problem.output)} = "
+                     f"{formula(_upstream(problem))}")
     return Report(problem.title or problem.source, lines, tables)
+
+
+def _upstream(problem):
+    import sympy
+    named = problem.symbolic["upstream"]
+    return sympy.Symbol(named) if isinstance(named, str) else np.array([sympy.Symbol(n) for n in named], dtype=object)
 
 
 def document(result) -> dict:

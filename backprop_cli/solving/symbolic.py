@@ -35,15 +35,27 @@ def _formula(array):
     return array.item() if array.ndim == 0 else array
 
 
+def _symbols(named) -> np.ndarray:
+    """The symbols of a leaf: one named, or a vector of them (``[d0, d1, d2]``)."""
+    import sympy
+    if isinstance(named, str):
+        return np.array(sympy.Symbol(named, real=True), dtype=object)
+    out = np.empty(len(named), dtype=object)
+    for k, name in enumerate(named):
+        out[k] = sympy.Symbol(name, real=True)
+    return out
+
+
 def solve(problem) -> SymbolicResult:
     """Every node and gradient of a graph with symbols, as formulas."""
     import sympy
 
     from ..engine.graph import record
-    from ..engine.symbolic import Symbolic, constant, symbols_for
+    from ..engine.symbolic import Symbolic, constant
     program = record(problem)
     names = program.names
-    leaves = {names[name]: symbols_for(name, ()) for name in problem.symbols}
+    slots = {**names, "upstream": program.tape.slots.get(("upstream",))}
+    leaves = {slots[leaf]: _symbols(named) for leaf, named in problem.symbolic.items()}
     values, grads = Symbolic(program.tape).run(program.objective, leaves)
     named = [*problem.inputs, *problem.params, *(spec.name for spec in problem.nodes)]
     zero = lambda name: np.full(np.shape(values[names[name]]), sympy.Integer(0), dtype=object)  # noqa: E731
