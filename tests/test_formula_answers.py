@@ -143,3 +143,26 @@ expected:
     first, whole, wrong = bp.check(problem).verdicts
     assert first.status == whole.status == "correct"
     assert wrong.status == "wrong" and "yours has d1" in wrong.reason
+
+
+MATRICES = """
+graph:
+  inputs:
+    W: [[w11, w12, w13], [w21, w22, w23]]
+    X: [[x11, x12], [x21, x22], [x31, x32]]
+    G: [[g11, g12], [g21, g22]]
+  nodes: {P: W @ X, L: sum(G * P)}
+  output: L
+expected:
+"""
+
+
+@pytest.mark.parametrize("written, status, words", [
+    ("G @ transpose(X)", "correct", "equal"),  # ∂L/∂W = ∂L/∂P Xᵀ, entry by entry
+    ("X @ transpose(G)", "wrong", "transpose of the correct matrix"),
+    ("transpose(X) @ G", "wrong", "shapes fit in the product, found 2×3 and 2×2"),
+    ("G @ X", "wrong", "found 2×2 and 3×2"),
+])
+def test_a_matrix_identity_on_matrices_of_symbols(written, status, words):
+    (verdict,) = bp.check(bp.loads(MATRICES + f"  dL/dW: {written}\n")).verdicts
+    assert verdict.status == status and words in verdict.reason

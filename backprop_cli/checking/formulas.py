@@ -111,9 +111,13 @@ def judge(answer, result) -> Verdict:
     """The verdict on one formula answer."""
     import sympy
 
-    from ..engine.symbolic import constant, from_formula
+    from ..engine.symbolic import SymbolicError, constant, from_formula
     problem = result.problem
+    from ..solving.symbolic import symbols_of
     names = {name: sympy.Symbol(name, real=True) for name in problem.symbols}
+    for leaf, named in problem.symbolic.items():  # a vector or matrix of symbols, by its own name too
+        if not isinstance(named, str) and leaf != "upstream":
+            names[leaf] = symbols_of(named)
     for name, value in {**problem.inputs, **problem.params}.items():
         if name not in names and name not in problem.symbolic:
             names[name] = constant(value).item() if np.ndim(value) == 0 else constant(value)
@@ -121,7 +125,10 @@ def judge(answer, result) -> Verdict:
         names[spec.name] = result.values[spec.name]
     correct = _value(result, answer.address)
     if getattr(answer, "formula", None) is not None:
-        written = from_formula(answer.formula, names, _sheet_functions())
+        try:
+            written = from_formula(answer.formula, names, _sheet_functions())
+        except SymbolicError as exc:  # a product of matrices that do not fit: the student's formula is wrong
+            return Verdict(answer, correct, "wrong", f"{exc} (the order of the factors or a transpose is wrong)")
     elif np.size(answer.written) == 1:  # a number written for a quantity worked in formulas
         written = constant(np.reshape(answer.written, ())).item()
     else:
@@ -153,6 +160,11 @@ def _scalar(answer, written, correct, names: dict, problem) -> Verdict:
 def _vector(answer, written, correct, names: dict, problem) -> Verdict:
     """A vector of formulas, entry by entry: right when every entry is; else the first wrong entry's reason."""
     written, correct = np.asarray(written, dtype=object), np.asarray(correct, dtype=object)
+    if written.ndim == 2 and written.shape == correct.T.shape and written.shape != correct.shape:
+        flipped = _vector(answer, written.T, correct, names, problem)
+        if flipped.passed:
+            return Verdict(answer, correct, "wrong", "the transpose of the correct matrix (a product taken in the "
+                                                     "other order, or transposed)", mistake="transposed")
     if written.shape != correct.shape:
         shapes = " and ".join("×".join(map(str, a.shape)) or "one formula" for a in (written, correct))
         return Verdict(answer, correct, "wrong", f"expected {shapes.split(' and ')[1]}, found {shapes.split(' and ')[0]}")

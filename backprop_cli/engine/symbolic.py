@@ -215,6 +215,9 @@ def simplified(expression):
     return min(allowed, key=lambda e: (len(str(e)), str(e)))
 
 
+MATRIX = {"matmul": np.matmul, "transpose": lambda a: np.swapaxes(a, -1, -2), "sum": np.sum}
+
+
 def from_formula(expr, names: dict, more: dict[str, Callable] | None = None) -> Any:
     """A parsed formula (``formula.Expr``) as a SymPy expression, each name given by ``names`` and the
     functions beyond the ops by ``more``; built node by node from the whitelisted parts, never
@@ -230,6 +233,13 @@ def from_formula(expr, names: dict, more: dict[str, Callable] | None = None) -> 
         return out
     if more and expr.value in more:
         return more[expr.value](*args)
+    if expr.value in MATRIX:  # products and transposes of the file's matrices of symbols
+        operands = [np.asarray(a, dtype=object) for a in args]
+        try:
+            return np.asarray(MATRIX[expr.value](*operands), dtype=object)
+        except ValueError:
+            shapes = " and ".join("×".join(map(str, a.shape)) or "a scalar" for a in operands)
+            raise SymbolicError(f"expected operands whose shapes fit in the product, found {shapes}") from None
     if expr.kind != "op" or expr.value not in ELEMENTWISE:
         raise SymbolicError(f"expected a formula of scalars, found '{expr.value}'")
     return ELEMENTWISE[expr.value](*args, **expr.attrs)

@@ -59,8 +59,8 @@ def read_problem(tree: Node, f: Fields) -> GraphProblem:
                 top["upstream"].value, str) and re.fullmatch(_NAME, top["upstream"].value) else None)
             if names is not None:  # an upstream gradient in symbols: dL/dx in terms of them
                 graph["symbolic"]["upstream"] = tuple(names) if top["upstream"].is_sequence else names[0]
-                graph["symbols"].extend(names)
-                upstream = array_like(top["upstream"], shape, f, "upstream gradient", probes=len(names))
+                graph["symbols"].extend(_flat(names))
+                upstream = array_like(top["upstream"], shape, f, "upstream gradient", probes=len(_flat(names)))
             else:
                 upstream = array_like(top["upstream"], shape, f, "upstream gradient")
         elif int(np.prod(shape)) != 1 and "loss" not in top:
@@ -156,14 +156,26 @@ def probe(count: int) -> np.ndarray:
     return np.array(0.5 + 0.37 * (count + 1))
 
 
-def _symbol_names(node: Node) -> list[str] | None:
-    """The names of a vector of symbols written as a list of names (``[d0, d1, d2]``), else None."""
+def _symbol_names(node: Node) -> list | None:
+    """The names of a vector or matrix of symbols written as lists of names (``[d0, d1, d2]``,
+    ``[[w11, w12], [w21, w22]]``), else None."""
     if not node.is_sequence or not node.value:
         return None
-    names = [item.value for item in node.value]
-    if all(isinstance(n, str) and re.fullmatch(_NAME, n) and as_number(n) is None for n in names):
+    rows = [item.value for item in node.value]
+    if all(isinstance(row, list) for row in rows):  # a matrix: rows of equal length
+        names = [[cell.value for cell in row] for row in rows]
+        if len({len(row) for row in names}) != 1:
+            return None
+        flat = [n for row in names for n in row]
+    else:
+        names = flat = rows
+    if all(isinstance(n, str) and re.fullmatch(_NAME, n) and as_number(n) is None for n in flat):
         return names
     return None
+
+
+def _flat(names: list) -> list[str]:
+    return [n for row in names for n in row] if names and isinstance(names[0], list) else list(names)
 
 
 def _value(child: Node, f: Fields, name: str, symbols: list[str], symbolic: dict) -> np.ndarray | None:
@@ -175,14 +187,15 @@ def _value(child: Node, f: Fields, name: str, symbols: list[str], symbolic: dict
         return probe(len(symbols))
     names = _symbol_names(child)
     if names is not None:
-        clash = [n for n in names if n in symbols]
-        if clash or len(set(names)) < len(names):
-            f.error(child, f"expected names of symbols used once, found '{(clash or names)[0]}' again")
+        flat = _flat(names)
+        clash = [n for n in flat if n in symbols]
+        if clash or len(set(flat)) < len(flat):
+            f.error(child, f"expected names of symbols used once, found '{(clash or flat)[0]}' again")
             return None
-        symbolic[name] = tuple(names)
-        values = [probe(len(symbols) + k + 1) for k in range(len(names))]
-        symbols.extend(names)
-        return np.array(values)
+        symbolic[name] = tuple(tuple(row) if isinstance(row, list) else row for row in names)
+        values = np.array([probe(len(symbols) + k + 1) for k in range(len(flat))])
+        symbols.extend(flat)
+        return values.reshape(np.shape(names))
     return _array(child, f)
 
 

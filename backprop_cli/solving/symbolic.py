@@ -35,15 +35,17 @@ def _formula(array):
     return array.item() if array.ndim == 0 else array
 
 
-def _symbols(named) -> np.ndarray:
+def symbols_of(named) -> np.ndarray:
     """The symbols of a leaf: one named, or a vector of them (``[d0, d1, d2]``)."""
     import sympy
     if isinstance(named, str):
         return np.array(sympy.Symbol(named, real=True), dtype=object)
-    out = np.empty(len(named), dtype=object)
-    for k, name in enumerate(named):
+    shape = (len(named), len(named[0])) if isinstance(named[0], tuple) else (len(named),)
+    flat = [n for row in named for n in row] if len(shape) == 2 else list(named)
+    out = np.empty(len(flat), dtype=object)
+    for k, name in enumerate(flat):
         out[k] = sympy.Symbol(name, real=True)
-    return out
+    return out.reshape(shape)
 
 
 def solve(problem) -> SymbolicResult:
@@ -55,7 +57,7 @@ def solve(problem) -> SymbolicResult:
     program = record(problem)
     names = program.names
     slots = {**names, "upstream": program.tape.slots.get(("upstream",))}
-    leaves = {slots[leaf]: _symbols(named) for leaf, named in problem.symbolic.items()}
+    leaves = {slots[leaf]: symbols_of(named) for leaf, named in problem.symbolic.items()}
     values, grads = Symbolic(program.tape).run(program.objective, leaves)
     named = [*problem.inputs, *problem.params, *(spec.name for spec in problem.nodes)]
     zero = lambda name: np.full(np.shape(values[names[name]]), sympy.Integer(0), dtype=object)  # noqa: E731
