@@ -166,3 +166,26 @@ expected:
 def test_a_matrix_identity_on_matrices_of_symbols(written, status, words):
     (verdict,) = bp.check(bp.loads(MATRICES + f"  dL/dW: {written}\n")).verdicts
     assert verdict.status == status and words in verdict.reason
+
+
+@pytest.mark.parametrize("address, written, status", [
+    # σ'(z) = e^-z / (1 + e^-z)²: σ'' = 0 only at z = 0, where σ' = 1/4; σ' → 0 as z → ±∞ and is positive.
+    ("max g", "1/4", "correct"), ("max g", "0.25", "correct"), ("max g", "1/2", "wrong"),
+    ("argmax g", "0", "correct"), ("range g", "'(0, 1/4]'", "correct"), ("range g", "'[0, 1/4]'", "wrong"),
+    ("min g", "0", "wrong"),  # never attained: 0 is the infimum
+    ("inf g", "0", "correct"),
+    # σ(z) itself has no critical point: its supremum 1 is approached, never reached.
+    ("sup s", "1", "correct"), ("max s", "1", "wrong"), ("range s", "'(0, 1)'", "correct"),
+])
+def test_questions_about_a_function_of_one_variable(address, written, status):
+    problem = bp.loads("graph: {inputs: {z: symbol}, nodes: {s: sigmoid(z), g: s * (1 - s)}, output: g}\n"
+                       f"expected: {{{address}: {written}}}\n")
+    (verdict,) = bp.check(problem).verdicts
+    assert verdict.status == status, verdict.reason
+
+
+def test_a_property_needs_one_symbol_and_a_known_name():
+    report = bp.check(bp.loads("graph: {inputs: {z: symbol}, nodes: {g: z**2}, output: g}\n"
+                               "expected: {maxx g: 1, max h: 1}\n"))
+    reasons = " ".join(u.reason for u in report.unreadable)
+    assert "did you mean 'max'" in reasons and "expected a node name after 'max', found 'h'" in reasons

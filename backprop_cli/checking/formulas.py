@@ -123,6 +123,8 @@ def judge(answer, result) -> Verdict:
             names[name] = constant(value).item() if np.ndim(value) == 0 else constant(value)
     for spec in problem.nodes:  # a node's name in an answer stands for its formula (s1 for σ(w1 x))
         names[spec.name] = result.values[spec.name]
+    if answer.address.kind == "property":
+        return _property(answer, result, names)
     correct = _value(result, answer.address)
     if getattr(answer, "formula", None) is not None:
         try:
@@ -176,6 +178,54 @@ def _vector(answer, written, correct, names: dict, problem) -> Verdict:
             return Verdict(answer, correct, "wrong", f"entry [{entry}]: {verdict.reason}", mistake=verdict.mistake)
         reasons.append(verdict.reason)
     return Verdict(answer, correct, "correct", reasons[0] if len(set(reasons)) == 1 else "equal entry by entry")
+
+
+_ASKED = {"max": "maximum", "min": "minimum", "argmax": "point of the maximum", "argmin": "point of the minimum",
+          "sup": "supremum", "inf": "infimum"}
+
+
+def _interval(low, high, closed_low: bool, closed_high: bool) -> str:
+    return f"{'[' if closed_low else '('}{low}, {high}{']' if closed_high else ')'}"
+
+
+def _property(answer, result, names: dict) -> Verdict:
+    """The maximum, its point, the range, ... of a function of one symbol, against what is written."""
+    import sympy
+
+    from ..engine.symbolic import constant, from_formula
+    from ..solving.symbolic import function_properties
+    asked, name = answer.address.state, answer.address.name
+    found = function_properties(result, name)
+    names = {**names, "oo": sympy.oo, "inf": sympy.oo, "infinity": sympy.oo}
+    written = answer.formula if getattr(answer, "formula", None) is not None else None
+    if asked == "range":
+        low, high, closed_low, closed_high = found["range"]
+        shown = _interval(low, high, closed_low, closed_high)
+        _, w_closed_low, w_low, w_high, w_closed_high = written
+        ends = [from_formula(w_low, names), from_formula(w_high, names)]
+        same = all(_same(a, b) for a, b in zip(ends, (low, high)))
+        if same and (w_closed_low, w_closed_high) == (closed_low, closed_high):
+            return Verdict(answer, shown, "correct", "equal")
+        why = "an end included that is only approached, or the other way round" if same else "other ends"
+        return Verdict(answer, shown, "wrong", f"{why}: the range is {shown}", mistake="")
+    correct = found[asked]
+    value = from_formula(written, names) if written is not None else constant(np.reshape(answer.written, ())).item()
+    if correct is None:
+        bound = "supremum" if asked in ("max", "argmax") else "infimum"
+        edge = found["sup" if bound == "supremum" else "inf"]
+        return Verdict(answer, "none", "wrong", f"the {_ASKED[asked]} is not attained: the {bound} {edge} is only "
+                                                 f"approached as {found['symbol']} → ±∞")
+    if _same(value, correct):
+        where = f" at {found['symbol']} = {found['arg' + asked]}" if asked in ("max", "min") and found.get("arg" + asked) is not None else ""
+        return Verdict(answer, correct, "correct", f"equal: the {_ASKED[asked]} is {correct}{where}")
+    return Verdict(answer, correct, "wrong", f"the {_ASKED[asked]} is {correct}")
+
+
+def _same(a, b) -> bool:
+    import sympy
+    if a in (sympy.oo, -sympy.oo) or b in (sympy.oo, -sympy.oo):
+        return a == b
+    return _zero(sympy.sympify(a) - b)
 
 
 def check(problem, result) -> FileCheck:

@@ -19,7 +19,7 @@ from ..engine.model import GraphProblem, Problem
 
 # Order in which a hand calculation meets each kind: forward, loss, backward, gradients, updates.
 ORDER = {"input": 0, "weights": 0, "bias": 0, "shared": 0, "target": 0, "pre": 1, "act": 1, "weighted": 1,
-         "g_prime": 1, "node": 1, "residual": 2, "loss": 2,
+         "g_prime": 1, "node": 1, "residual": 2, "loss": 2, "property": 2,
          "grad_act": 3, "delta": 3, "node_grad": 3, "weights_grad": 4, "bias_grad": 4, "shared_grad": 4,
          "input_grad": 4, "weights_updated": 5, "bias_updated": 5, "shared_updated": 5,
          "weights_state": 6, "bias_state": 6, "shared_state": 6}
@@ -163,6 +163,9 @@ def resolve_graph(text: str, problem: GraphProblem) -> Address:
     ``dL/dx_1``, ``w'``), or the loss. ``x_1`` counts from 1 like a sheet, ``x[0]`` from 0 like a formula;
     ``'`` or ``@k`` after it, at the parameters after one or k updates."""
     text = _one_line(text)
+    asked = _PROPERTY.fullmatch(text)
+    if asked is not None:
+        return _property(text, asked["property"], asked["name"], problem)
     state = _state(text, problem, resolve_graph)
     if state is not None:
         return _trained(state, problem)
@@ -193,6 +196,24 @@ def resolve_graph(text: str, problem: GraphProblem) -> Address:
     kind += "_grad" if loss else "_updated" if updated else ""
     position_index = _index(index, shape, kind, problem, text) if index else None
     return _trained(Address(text, kind, position, position_index, name, shape), problem)
+
+
+PROPERTIES = ("max", "min", "argmax", "argmin", "sup", "inf", "range")
+_PROPERTY = re.compile(r"(?P<property>[a-z]+)\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _property(text: str, asked: str, name: str, problem: GraphProblem) -> Address:
+    """``max g``, ``argmax g``, ``range g``: a property of a node that is a function of one symbol."""
+    from ..errors import did_you_mean
+    if asked not in PROPERTIES:
+        raise AddressError(f"expected a property ({', '.join(PROPERTIES)}) before '{name}', found '{asked}'",
+                           did_you_mean(asked, PROPERTIES))
+    if name not in problem.node_index:
+        raise AddressError(f"expected a node name after '{asked}', found '{name}'", did_you_mean(name, problem.node_index))
+    if len(getattr(problem, "symbols", ())) != 1:
+        raise AddressError(f"expected a graph with one symbol for '{text}' (its {asked} over that symbol), found "
+                           f"{len(getattr(problem, 'symbols', ()))}")
+    return Address(text, "property", name=name, state=asked)
 
 
 def _trained(address: Address, problem) -> Address:

@@ -138,6 +138,11 @@ class Unreadable(Record):
         return "; ".join(d.message + (f" ({d.hint})" if d.hint else "") for d in self.diagnostics)
 
 
+INFINITY = ("oo", "inf", "infinity")  # names an answer may use for ∞
+_INTERVAL = re.compile(r"(?P<open>[\[(])(?P<low>[^,\[\]()]*(?:\([^()]*\)[^,\[\]()]*)*),"
+                       r"(?P<high>[^,\[\]()]*(?:\([^()]*\)[^,\[\]()]*)*)(?P<close>[\])])")
+
+
 class FormulaAnswer(Record):
     """An answer written as a formula in the problem's symbols (``(1 - tanh(x1/x2)**2)/x2``)."""
 
@@ -153,10 +158,22 @@ def _formula_answer(where, node: Node, text: str, line: int, column: int, proble
     from ..engine import formula
     from .sheet_formulas import SHEET_FUNCTIONS, sheet_text
     names = {*problem.inputs, *problem.params, *(spec.name for spec in problem.nodes),  # nodes: their formulas
-             *problem.symbols}
+             *problem.symbols, *INFINITY}
     functions = {**formula.FUNCTIONS, **SHEET_FUNCTIONS}
+
+    def parsed(text: str):
+        return formula.parse(sheet_text(text, functions), names, functions=functions)[0]
+    interval = _INTERVAL.fullmatch(node.value.strip()) if where.kind == "property" else None
+    if where.kind == "property" and where.state == "range" and interval is None:
+        f.diagnostics.append(Diagnostic(f.filename, line, column, node.path, "expected a range written as an "
+                                        f"interval such as '(0, 1/4]', found '{node.value}'"))
+        return Unreadable(text, line, column, f.diagnostics, node.value)
     try:
-        expr, _ = formula.parse(sheet_text(node.value, functions), names, functions=functions)
+        if interval is not None:  # (a, b], [a, b), ...: the ends, and whether each is included
+            expr = ("interval", interval["open"] == "[", parsed(interval["low"]), parsed(interval["high"]),
+                    interval["close"] == "]")
+        else:
+            expr = parsed(node.value)
     except formula.FormulaError as exc:
         f.diagnostics.append(Diagnostic(f.filename, line, column, node.path, f"{exc} in the formula '{node.value}'",
                                         exc.hint))

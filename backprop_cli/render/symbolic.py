@@ -12,6 +12,8 @@ from .report import Report, Table
 def formula(value) -> str:
     """A formula simplified, as plain text (SymPy's spelling: ``**`` for powers); a vector as a list."""
     from ..engine.symbolic import simplified
+    if isinstance(value, str):  # already words, such as an interval or "none"
+        return value
     array = np.asarray(value, dtype=object)
     if array.ndim == 0:
         return str(simplified(array.item()))

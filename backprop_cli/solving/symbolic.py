@@ -74,3 +74,30 @@ def solve(problem) -> SymbolicResult:
                 result.updated[name] = _formula(np.asarray(values[names[name]], dtype=object)
                                                 - step * np.asarray(grads[names[name]], dtype=object))
     return result
+
+
+def function_properties(result, name: str) -> dict:
+    """Of a node that is a function of the problem's one symbol: its maximum and minimum (None where not
+    attained), where they are, its supremum and infimum, and its range as (low, high, low included,
+    high included). Found from the critical points and the limits at ±∞."""
+    import sympy
+    (symbol_name,) = result.problem.symbols
+    z = sympy.Symbol(symbol_name, real=True)
+    f = sympy.sympify(result.values[name])
+    critical = sympy.solveset(sympy.Eq(sympy.diff(f, z), 0), z, domain=sympy.S.Reals)
+    points = sorted(critical, key=float) if critical.is_FiniteSet else []
+    at = {point: sympy.simplify(f.subs(z, point)) for point in points}
+    ends = [sympy.limit(f, z, sympy.oo), sympy.limit(f, z, -sympy.oo)]
+    values = [*at.values(), *ends]
+    high, low = max(values, key=_order), min(values, key=_order)
+    reached = lambda v: [p for p, w in at.items() if sympy.simplify(w - v) == 0]  # noqa: E731
+    return {"max": high if reached(high) else None, "min": low if reached(low) else None,
+            "argmax": reached(high)[0] if len(reached(high)) == 1 else None,
+            "argmin": reached(low)[0] if len(reached(low)) == 1 else None,
+            "sup": high, "inf": low, "range": (low, high, bool(reached(low)), bool(reached(high))),
+            "symbol": z}
+
+
+def _order(value) -> float:
+    import sympy
+    return float("inf") if value == sympy.oo else float("-inf") if value == -sympy.oo else float(value)
