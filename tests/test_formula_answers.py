@@ -189,3 +189,16 @@ def test_a_property_needs_one_symbol_and_a_known_name():
                                "expected: {maxx g: 1, max h: 1}\n"))
     reasons = " ".join(u.reason for u in report.unreadable)
     assert "did you mean 'max'" in reasons and "expected a node name after 'max', found 'h'" in reasons
+
+
+@pytest.mark.parametrize("written, words", [
+    ("σ(w x) · x", "the derivative of sigmoid in y taken as sigmoid itself"),  # σ for σ'
+    ("x", "the derivative of sigmoid in y left out"),
+    ("(1 - tanh(w x)^2) · x", "the derivative of tanh used for that of sigmoid in y"),
+])
+def test_a_derivative_taken_wrong_is_named_by_replaying_it(written, words):
+    """y = σ(w x): dy/dw = σ'(w x) x, and each wrong derivative of σ worked in by hand above."""
+    problem = bp.loads("graph: {inputs: {x: symbol}, params: {w: symbol}, nodes: {y: sigmoid(w * x)}, output: y}\n"
+                       f"expected: {{dL/dw: '{written}'}}\n")
+    (verdict,) = bp.check(problem).verdicts
+    assert verdict.status == "wrong" and verdict.mistake == "derivative" and words in verdict.reason

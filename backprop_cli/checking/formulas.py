@@ -107,6 +107,12 @@ def _mistake(written: list[float], correct, points: list[dict], written_formula=
     return "", "not explained by a usual mistake"
 
 
+def _derivative_swapped(answer, problem, written: list[float], points: list[dict]) -> tuple[str, str]:
+    from .swapped import explained
+    words = explained(problem, answer.address, written, points)
+    return ("derivative", words) if words else ("", "")
+
+
 def judge(answer, result) -> Verdict:
     """The verdict on one formula answer."""
     import sympy
@@ -153,6 +159,9 @@ def _scalar(answer, written, correct, names: dict, problem) -> Verdict:
         return Verdict(answer, correct, "correct", f"equal at {POINTS} random points (simplification did "
                                                    "not settle it)")
     mistake, reason = _mistake(mine, correct, points, written)
+    if not mistake:
+        mistake, reason = _derivative_swapped(answer, problem, mine, points) or (mistake, reason)
+        reason = reason or "not explained by a usual mistake"
     where = next((p for p, a, b in zip(points, mine, right) if np.isfinite(a) and np.isfinite(b)), points[0])
     at = ", ".join(f"{s} = {float(v):.4g}" for s, v in where.items())
     shown = f"at {at} yours gives {_at(written, where):.6g}, the correct formula {_at(correct, where):.6g}"
