@@ -117,4 +117,22 @@ def test_run_prints_formulas_and_other_commands_refuse_symbols(tmp_path):
         refused = runner.invoke(main, [command, str(path)])
         assert refused.exit_code == 2 and "found symbols (x1, x2)" in refused.output
     page = runner.invoke(main, ["run", str(path), "--format", "html"])
-    assert page.exit_code == 0 and "tanh(x1/x2)" in page.output
+    assert page.exit_code == 0 and page.output.count("<math>") >= 8 and "<mi>tanh</mi>" in page.output
+    markdown = runner.invoke(main, ["run", str(path), "--format", "markdown"])
+    assert markdown.exit_code == 0 and "$\\tanh{\\left(\\frac{x_{1}}{x_{2}} \\right)}" in markdown.output
+
+
+def test_a_page_of_formulas_shows_its_math_in_chromium(tmp_path):
+    import viewers
+    from click.testing import CliRunner
+
+    from backprop_cli.cli import main
+    viewers.require("chromium")
+    target = tmp_path / "formulas.html"
+    page = CliRunner().invoke(main, ["run", str(ROOT / "problems" / "keys" / "assignment4-q2-symbolic.yaml"),
+                                     "--format", "html"])
+    target.write_text(page.output, encoding="utf-8")
+    opened = viewers.open_in_chromium(target, tmp_path, selector="math")
+    assert not opened.problems, opened.problems
+    boxes = [b for b in opened.boxes if b.width > 0 and b.height > 0]
+    assert len(boxes) >= 8 and all(viewers.ink(opened.screenshot, b) > 0.02 for b in boxes[:4])

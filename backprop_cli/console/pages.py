@@ -5,8 +5,7 @@ from __future__ import annotations
 
 def worked_page(results: list, output_format: str, precision: int) -> str:
     """The tables of each worked problem (and, in HTML, its diagram) as one page."""
-    from ..render import layout
-    reports = [layout.build(result, precision) for result in results]
+    reports = [_tables(result, precision, output_format) for result in results]
     if output_format == "markdown":
         from ..render import markdown
         return markdown.render(reports)
@@ -14,6 +13,15 @@ def worked_page(results: list, output_format: str, precision: int) -> str:
     title = reports[0].title if len(reports) == 1 else "worked problems"
     from ..render import html
     return html.page(title, body)
+
+
+def _tables(result, precision: int, page: str):
+    """The tables of a result; a problem worked in formulas shows them as math on the page."""
+    if getattr(result, "symbolic", False):
+        from ..render import symbolic
+        return symbolic.build(result, precision, page)
+    from ..render import layout
+    return layout.build(result, precision)
 
 
 def _worked_body(results: list, reports: list, precision: int) -> str:
@@ -31,8 +39,8 @@ def _worked_body(results: list, reports: list, precision: int) -> str:
 
 def result_html(result) -> str:
     """One result as an HTML fragment for a notebook: the diagram and the tables."""
-    from ..render import html, layout
-    return html.fragment(_worked_body([result], [layout.build(result, 6)], 6))
+    from ..render import html
+    return html.fragment(_worked_body([result], [_tables(result, 6, "html")], 6))
 
 
 def result_markdown(result) -> str:

@@ -16,6 +16,7 @@ STYLE = """
 .backprop th, .backprop td { padding: 0.15rem 0.6rem; border-bottom: 1px solid #ddd; vertical-align: top; }
 .backprop th { text-align: left; border-bottom: 2px solid #999; }
 .backprop td.number { text-align: right; }
+.backprop td math { font-size: 1.15em; }
 .backprop p.note, .backprop ul.conventions { color: #555; font-size: 0.9rem; }
 .backprop .wrong { background: #fde8e8; } .backprop .right { background: #e8f6ea; }
 .backprop figure.diagram { margin: 1rem 0; overflow-x: auto; }
@@ -32,8 +33,8 @@ def table(table_: Table, row_class=None) -> str:
     head = "".join(f"<th>{_text(c)}</th>" for c in table_.columns)
     rows = []
     for row in table_.rows:
-        cells = "".join(f'<td class="{"text" if i < table_.left else "number"}">{_text(cell)}</td>'
-                        for i, cell in enumerate(row))
+        cells = "".join(f'<td class="{"text" if i < table_.left else "number"}">'
+                        f'{cell if table_.markup else _text(cell)}</td>' for i, cell in enumerate(row))
         marked = row_class(row) if row_class else ""
         rows.append(f'<tr class="{marked}">{cells}</tr>' if marked else f"<tr>{cells}</tr>")
     notes = "".join(f'<p class="note">{_text(n)}</p>' for n in table_.notes)

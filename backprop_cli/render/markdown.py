@@ -18,7 +18,8 @@ def text(value: str) -> str:
 def table(table_: Table) -> str:
     head = "| " + " | ".join(text(c) for c in table_.columns) + " |"
     rule = "|" + "|".join("---" if i < table_.left else "---:" for i in range(len(table_.columns))) + "|"
-    rows = ["| " + " | ".join(text(cell) for cell in row) + " |" for row in table_.rows]
+    cell_text = (lambda cell: cell.replace("|", "\\|")) if table_.markup else text
+    rows = ["| " + " | ".join(cell_text(cell) for cell in row) + " |" for row in table_.rows]
     notes = [f"\n{text(n)}" for n in table_.notes]
     return "\n".join([f"### {text(table_.title)}", "", head, rule, *rows, *notes])
 

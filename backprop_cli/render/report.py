@@ -17,6 +17,7 @@ class Table(Record):
     rows: list[list[str]]
     notes: list[str] = Fresh(list)
     left: int = 1  # how many leading columns are text (left-aligned); the rest are numbers
+    markup: bool = False  # the cells are already in the markup of the page they go to (formulas as math)
 
 
 class Report(Record):

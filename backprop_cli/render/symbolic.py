@@ -30,30 +30,52 @@ def latex(value) -> str:
     return sympy.latex(sympy.Matrix(array.reshape(len(array), -1)) if array.ndim == 1 else sympy.Matrix(array))
 
 
-def build(result, precision: int = 6) -> Report:
-    """The inputs and parameters, then each node: its formula in the file, its value and its gradient."""
+def mathml(value) -> str:
+    """A formula (a vector as a column) as a MathML ``<math>`` element."""
+    import sympy
+    from sympy.printing.mathml import mathml as spell
+
+    from ..engine.symbolic import simplified
+    array = np.vectorize(simplified, otypes=[object])(np.asarray(value, dtype=object))
+    shown = array.item() if array.ndim == 0 else sympy.Matrix(array.reshape(len(array), -1) if array.ndim == 1
+                                                              else array)
+    return f"<math>{spell(shown, printer='presentation')}</math>"
+
+
+SPELLINGS = {"text": (formula, False), "markdown": (lambda v: f"${latex(v)}$", True), "html": (mathml, True)}
+
+
+def build(result, precision: int = 6, page: str = "text") -> Report:
+    """The inputs and parameters, then each node: its formula in the file, its value and its gradient;
+    the formulas as text, or as math for a Markdown or HTML ``page``."""
+    formula, markup = SPELLINGS[page]
     problem = result.problem
     n = problem.notation
     gradient = f"∂{n.loss}/∂name" if problem.loss is not None or problem.upstream is not None else \
         f"∂{problem.output}/∂name"
     leaves = [[name, "symbol" if problem.symbolic.get(name) == name else formula(result.values[name]),
                formula(result.grads[name])] for name in [*problem.inputs, *problem.params]]
-    tables = [Table("inputs and parameters", ["name", "value", gradient], leaves, left=3)]
+    tables = [Table("inputs and parameters", ["name", "value", gradient], leaves, left=3, markup=markup)]
     nodes = [[spec.name, spec.text, formula(result.values[spec.name]), formula(result.grads[spec.name])]
              for spec in problem.nodes]
-    tables.append(Table("nodes (in the order computed)", ["name", "formula", "value", gradient], nodes, left=4))
+    if markup:  # the file's own formula text, made safe for the page
+        from html import escape
+        nodes = [[escape(name), escape(text) if page == "html" else f"`{text}`", *rest] for name, text, *rest in nodes]
+        leaves[:] = [[escape(name), *rest] for name, *rest in leaves]
+    tables.append(Table("nodes (in the order computed)", ["name", "formula", "value", gradient], nodes, left=4,
+                        markup=markup))
     if result.loss is not None:
-        tables.append(Table("loss", ["term", "value"], [[n.loss, formula(result.loss)]], left=2))
+        tables.append(Table("loss", ["term", "value"], [[n.loss, formula(result.loss)]], left=2, markup=markup))
     if result.updated:
         rate = f"{problem.training.learning_rate:g}"
         rows = [[f"{name}'", formula(value)] for name, value in result.updated.items()]
         tables.append(Table(f"after one step (p − {rate} · {gradient.replace('name', 'p')})", ["parameter", "value"],
-                            rows, left=2))
+                            rows, left=2, markup=markup))
     lines = [f"worked in formulas: {', '.join(problem.symbols)} "
              f"{'is a symbol' if len(problem.symbols) == 1 else 'are symbols'}; numbers of the file are exact"]
     if "upstream" in problem.symbolic:
         lines.append(f"the upstream gradient {gradient.replace('name', problem.output)} = "
-                     f"{formula(_upstream(problem))}")
+                     f"{SPELLINGS['text'][0](_upstream(problem))}")
     return Report(problem.title or problem.source, lines, tables)
 
 
