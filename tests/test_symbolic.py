@@ -136,3 +136,36 @@ def test_a_page_of_formulas_shows_its_math_in_chromium(tmp_path):
     assert not opened.problems, opened.problems
     boxes = [b for b in opened.boxes if b.width > 0 and b.height > 0]
     assert len(boxes) >= 8 and all(viewers.ink(opened.screenshot, b) > 0.02 for b in boxes[:4])
+
+
+LAYERED = """
+parameters: {w: symbol, b: symbol, v: 0.5}
+network:
+  inputs: 1
+  layers:
+    - {name: hidden, units: 1, activation: tanh, weights: [[w]], bias: [b]}
+    - {name: out, units: 1, activation: sigmoid, weights: [[v]], bias: [0]}
+input: [2]
+target: [1]
+loss: {kind: squared_error, factor: 1/2}
+"""
+
+
+def test_a_layered_network_with_symbols_among_its_parameters():
+    """h = tanh(2w + b), o = σ(h/2), L = (o − 1)²/2, worked by hand with SymPy's own diff."""
+    from backprop_cli.read.addresses import resolve_layered
+    problem = bp.loads(LAYERED)
+    result = bp.solve(problem)
+    assert result.symbolic and problem.symbols == ("w", "b")
+    w, b = sympy.symbols("w b", real=True)
+    h = sympy.tanh(2 * w + b)
+    o = 1 / (1 + sympy.exp(-h / 2))
+    loss = (o - 1) ** 2 / 2
+    by_hand = {"a^(1)_1": h, "a^(2)_1": o, "L": loss, "dL/dw": sympy.diff(loss, w), "dL/db": sympy.diff(loss, b),
+               "dL/dz^(1)_1": sympy.diff(loss, w) / 2}
+    for text, expected in by_hand.items():
+        found = result.lookup(resolve_layered(text, problem))
+        assert sympy.simplify((sympy.sympify(found) - expected).rewrite(sympy.exp)) == 0, text
+    report = bp.check(bp.loads(LAYERED + 'expected:\n  dL/dw: "(σ(tanh(2w + b)/2) - 1) σ\'(tanh(2w+b)/2) (1/2) '
+                                         '(1 - tanh(2w+b)^2) 2"\n'))
+    assert report.failed == 0 and report.passed == 1

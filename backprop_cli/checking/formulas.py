@@ -37,6 +37,8 @@ ENOUGH = 6  # points where both formulas are finite, at least, for a verdict by 
 
 def _value(result, address):
     """The correct formula an address names in a result worked in formulas."""
+    if result.problem.kind == "layered":
+        return result.lookup(address)
     kind, name = address.kind, address.name
     if kind == "loss":
         found = result.loss
@@ -121,14 +123,15 @@ def judge(answer, result) -> Verdict:
     problem = result.problem
     from ..solving.symbolic import symbols_of
     names = {name: sympy.Symbol(name, real=True) for name in problem.symbols}
-    for leaf, named in problem.symbolic.items():  # a vector or matrix of symbols, by its own name too
-        if not isinstance(named, str) and leaf != "upstream":
-            names[leaf] = symbols_of(named)
-    for name, value in {**problem.inputs, **problem.params}.items():
-        if name not in names and name not in problem.symbolic:
-            names[name] = constant(value).item() if np.ndim(value) == 0 else constant(value)
-    for spec in problem.nodes:  # a node's name in an answer stands for its formula (s1 for σ(w1 x))
-        names[spec.name] = result.values[spec.name]
+    if problem.kind == "graph":
+        for leaf, named in problem.symbolic.items():  # a vector or matrix of symbols, by its own name too
+            if not isinstance(named, str) and leaf != "upstream":
+                names[leaf] = symbols_of(named)
+        for name, value in {**problem.inputs, **problem.params}.items():
+            if name not in names and name not in problem.symbolic:
+                names[name] = constant(value).item() if np.ndim(value) == 0 else constant(value)
+        for spec in problem.nodes:  # a node's name in an answer stands for its formula (s1 for σ(w1 x))
+            names[spec.name] = result.values[spec.name]
     if answer.address.kind == "property":
         return _property(answer, result, names)
     correct = _value(result, answer.address)

@@ -129,6 +129,12 @@ VJP = {  # op name -> (vjp of each input), where the op's own NumPy rule does no
 UNSUPPORTED = {"max", "min"}  # the largest or smallest entry: which one depends on the values
 
 
+def _exact(attrs: dict) -> dict:
+    """An op's attributes with arrays of numbers (masks, the weights a layer keeps) made exact, so that
+    formulas read 1 and not 1.0."""
+    return {k: constant(v) if isinstance(v, np.ndarray) and v.dtype.kind == "f" else v for k, v in attrs.items()}
+
+
 class Symbolic:
     """Works a tape in formulas: ``run(root, leaves)`` gives every slot's value and gradient as object
     arrays of SymPy expressions (leaves not given keep their recorded numbers, as exact rationals)."""
@@ -150,7 +156,7 @@ class Symbolic:
                 values[out] = np.asarray(function(*[values[i] for i in inputs]), dtype=object)  # noqa
             else:
                 function = FORWARD.get(op.name, op.forward)
-                values[out] = np.asarray(function(*[values[i] for i in inputs], **attrs), dtype=object)
+                values[out] = np.asarray(function(*[values[i] for i in inputs], **_exact(attrs)), dtype=object)
         return values
 
     def backward(self, values: list[Array], root: int) -> list[Array | None]:
@@ -179,7 +185,7 @@ class Symbolic:
             return _unbroadcast(g * local, np.shape(args[index]))
         rules = VJP.get(op.name)
         rule = rules[index] if rules else OPS[op.name].vjp(index)
-        return np.asarray(rule(g, out, *args, **attrs), dtype=object)
+        return np.asarray(rule(g, out, *args, **_exact(attrs)), dtype=object)
 
     def run(self, root: int, leaves: dict[int, Array]) -> tuple[list[Array], list[Array | None]]:
         values = self.forward(leaves)

@@ -157,8 +157,9 @@ def _formula_answer(where, node: Node, text: str, line: int, column: int, proble
     """A written formula, parsed against the whitelist (names: the problem's inputs and parameters)."""
     from ..engine import formula
     from .sheet_formulas import SHEET_FUNCTIONS, sheet_text
-    names = {*problem.inputs, *problem.params, *(spec.name for spec in problem.nodes),  # nodes: their formulas
-             *problem.symbols, *INFINITY}
+    names = {*problem.symbols, *INFINITY}
+    if problem.kind == "graph":
+        names |= {*problem.inputs, *problem.params, *(spec.name for spec in problem.nodes)}  # nodes: their formulas
     functions = {**formula.FUNCTIONS, **SHEET_FUNCTIONS}
 
     def parsed(text: str):

@@ -14,6 +14,7 @@ from ..engine.ops import ACTIVATIONS
 from ..errors import did_you_mean
 from . import profiles, sections
 from .fields import Fields, as_number
+from .graph import SYMBOL, probe
 from .yaml_tree import Node
 
 TOP_KEYS = ("title", "description", "convention", "notation", "parameters", "network", "input", "target",
@@ -37,6 +38,7 @@ class _Reader:
         self.convention: str | None = None  # the profile named under convention:
         self.profile = profiles.PROFILES["default"]  # its defaults for the keys the file leaves out
         self.folded_by = ""  # where network.fold_bias came from, when from the convention
+        self.symbols: list[str] = []  # parameters written `symbol`
 
     # -- top level -------------------------------------------------------------------------------
     def problem(self, tree: Node) -> Problem:
@@ -77,7 +79,7 @@ class _Reader:
                           targets=targets, loss=loss, training=training, notation=notation,
                           student=sections.student(top, f), grading=top.get("grading"),
                           shared=tuple(self.shared.values()), samples_are=samples_are, check=settings,
-                          convention=self.convention)
+                          convention=self.convention, symbols=tuple(self.symbols))
         if "names" in top:
             problem.names = self.names(top["names"], problem)
         sections.expected(problem, top, f, "resolve_layered")
@@ -125,11 +127,14 @@ class _Reader:
             frozen = False
             if child.is_mapping:
                 keys = self.f.keys(child, ("value", "frozen"), required=("value",)) or {}
-                value = self.f.number(keys["value"]) if "value" in keys else None
+                child = keys.get("value")
                 if "frozen" in keys:
                     frozen = bool(self.f.boolean(keys["frozen"]))
+            if child is not None and child.value == SYMBOL:  # worked in formulas: recorded with a probe number
+                self.symbols.append(name)
+                value = float(probe(len(self.symbols)))
             else:
-                value = self.f.number(child)
+                value = None if child is None else self.f.number(child)
             if value is not None:
                 self.shared[name] = SharedParameter(name, value, frozen)
                 self.origins[name] = f"the parameter declared at line {node.key_marks[name][0]}"

@@ -48,6 +48,8 @@ SPELLINGS = {"text": (formula, False), "markdown": (lambda v: f"${latex(v)}$", T
 def build(result, precision: int = 6, page: str = "text") -> Report:
     """The inputs and parameters, then each node: its formula in the file, its value and its gradient;
     the formulas as text, or as math for a Markdown or HTML ``page``."""
+    if result.problem.kind == "layered":
+        return build_layered(result, page)
     formula, markup = SPELLINGS[page]
     problem = result.problem
     n = problem.notation
@@ -90,6 +92,8 @@ def document(result) -> dict:
     def both(value) -> dict:
         return {"formula": formula(value), "latex": latex(value)}
     problem = result.problem
+    if problem.kind == "layered":
+        return _layered_document(result, both)
     names = [*problem.inputs, *problem.params, *(spec.name for spec in problem.nodes)]
     return {"schema": "backprop-cli/symbolic", "version": 1, "title": problem.title, "file": problem.source,
             "symbols": list(problem.symbols),
@@ -102,3 +106,45 @@ def document(result) -> dict:
 def render_json(result) -> str:
     from ..printable import json_safe
     return json_safe(json.dumps(document(result), indent=2, ensure_ascii=False)) + "\n"
+
+
+def build_layered(result, page: str = "text") -> Report:
+    """A layered network in formulas: each layer's units (z, a, δ), each parameter's gradient, the loss."""
+    from ..read.addresses import Address
+    formula, markup = SPELLINGS[page]
+    problem = result.problem
+    n = problem.notation
+    samples = len(problem.inputs)
+    tables = []
+    for l, spec in enumerate(problem.network.layers, start=1):
+        rows = []
+        for s in range(min(samples, 4)):
+            for j in range(spec.units):
+                pick = (s, j) if samples > 1 else (j,)
+                cells = [formula(result.lookup(Address("", kind, l, pick if problem.samples_are == "rows" or samples == 1
+                                                         else pick[::-1]))) for kind in ("pre", "act", "delta")]
+                rows.append(([str(s + 1)] if samples > 1 else []) + [str(j + 1), *cells])
+        columns = (["n"] if samples > 1 else []) + ["j", f"{n.pre}^({l})_j", f"{n.act}^({l})_j",
+                                                    f"∂{n.loss}/∂{n.pre}^({l})_j"]
+        tables.append(Table(f"layer {l} ({spec.name})", columns, rows, left=len(columns), markup=markup))
+    rows = [[p.name, "symbol" if p.name in problem.symbols else formula(p.value),
+             formula(result.lookup(Address("", "shared_grad", name=p.name)))] for p in problem.shared]
+    if rows:
+        tables.append(Table("parameters", ["name", "value", f"∂{n.loss}/∂name"], rows, left=3, markup=markup))
+    tables.append(Table("loss", ["term", "value"], [[n.loss, formula(result.loss)]], left=2, markup=markup))
+    lines = [f"worked in formulas: {', '.join(problem.symbols)} "
+             f"{'is a symbol' if len(problem.symbols) == 1 else 'are symbols'}; numbers of the file are exact"]
+    return Report(problem.title or problem.source, lines, tables)
+
+
+def _layered_document(result, both) -> dict:
+    from ..read.addresses import Address
+    problem = result.problem
+    layers = [{"layer": l, "name": spec.name,
+               **{key: both(result.lookup(Address("", kind, l))) for key, kind in
+                  (("pre", "pre"), ("act", "act"), ("delta", "delta"))}}
+              for l, spec in enumerate(problem.network.layers, start=1)]
+    return {"schema": "backprop-cli/symbolic", "version": 1, "title": problem.title, "file": problem.source,
+            "symbols": list(problem.symbols), "layers": layers,
+            "gradients": {p.name: both(result.lookup(Address("", "shared_grad", name=p.name))) for p in problem.shared},
+            "loss": both(result.loss)}

@@ -48,7 +48,14 @@ def symbols_of(named) -> np.ndarray:
     return out.reshape(shape)
 
 
-def solve(problem) -> SymbolicResult:
+def solve(problem):
+    """Every value and gradient of a problem with symbols, as formulas."""
+    if problem.kind == "layered":
+        return solve_layered(problem)
+    return solve_graph(problem)
+
+
+def solve_graph(problem) -> SymbolicResult:
     """Every node and gradient of a graph with symbols, as formulas."""
     import sympy
 
@@ -101,3 +108,85 @@ def function_properties(result, name: str) -> dict:
 def _order(value) -> float:
     import sympy
     return float("inf") if value == sympy.oo else float("-inf") if value == -sympy.oo else float(value)
+
+
+class LayeredSymbolicResult(Record):
+    """A layered network with symbols among its parameters, worked in formulas: every slot's value and
+    gradient as object arrays of formulas (samples as rows, as the engine keeps them)."""
+
+    symbolic = True
+
+    problem: object
+    program: object
+    values: list
+    grads: list
+    warnings: list = Fresh(list)
+
+    @property
+    def trained(self) -> bool:
+        return False
+
+    @property
+    def loss(self):
+        return np.asarray(self.values[self.program.objective], dtype=object).item()
+
+    def slot(self, label) -> np.ndarray:
+        return np.asarray(self.values[self.program.tape.slots[label]], dtype=object)
+
+    def gradient(self, slot: int) -> np.ndarray:
+        import sympy
+        found = self.grads[slot]
+        return np.full(np.shape(self.values[slot]), sympy.Integer(0), dtype=object) if found is None \
+            else np.asarray(found, dtype=object)
+
+    def lookup(self, address):
+        """The formula (or array of them) an address names, in the file's layout."""
+        problem, kind, l = self.problem, address.kind, address.layer
+        tape = self.program.tape
+        if kind == "loss":
+            return self.loss
+        if kind.startswith("shared"):
+            i = problem.shared_index[address.name]
+            source = self.slot(("shared",)) if kind == "shared" else self.gradient(tape.slots[("shared",)])
+            return source[i]
+        if kind in ("weights", "bias"):
+            values = self.values[tape.slots[("weights" if kind == "weights" else "bias", l)]] \
+                if ("bias", l) in tape.slots or kind == "weights" else None
+            values = np.asarray(values, dtype=object)
+        elif kind in ("weights_grad", "bias_grad"):
+            layer = self.program.layers[l - 1]
+            own, used = (layer.weights, layer.weights_used) if kind == "weights_grad" else (layer.bias, layer.bias_used)
+            values = self.gradient(own).copy()
+            entries = problem.network.layers[l - 1].weights if kind == "weights_grad" else problem.network.layers[l - 1].bias
+            for position in entries.shared:  # a shared entry: the gradient through that one use
+                values[position] = self.gradient(used)[position]
+        else:
+            rows = {"pre": lambda: self.slot(("pre", l)), "act": lambda: self.slot(("act", l)),
+                    "delta": lambda: self.gradient(tape.slots[("pre", l)]),
+                    "grad_act": lambda: self.gradient(tape.slots[("act", l)])}.get(kind)
+            if rows is None:
+                from ..read.addresses import AddressError
+                raise AddressError(f"expected a quantity worked in formulas (z, a, δ, dL/da, gradients, the loss), "
+                                   f"found '{address.text}'")
+            rows = rows()
+            values = rows[0] if len(rows) == 1 else rows if problem.samples_are == "rows" else rows.T
+            if address.negated:
+                values = -values
+        values = np.asarray(values, dtype=object)
+        return values.item() if address.index is None and values.ndim == 0 else \
+            values if address.index is None else values[address.index]
+
+
+def solve_layered(problem) -> LayeredSymbolicResult:
+    """A layered network whose symbols are shared parameters, worked in formulas."""
+    import sympy
+
+    from ..engine.network import record
+    from ..engine.symbolic import Symbolic, constant
+    program = record(problem)
+    shared = constant(program.tape.values[program.shared])
+    for i, parameter in enumerate(problem.shared):
+        if parameter.name in problem.symbols:
+            shared[i] = sympy.Symbol(parameter.name, real=True)
+    values, grads = Symbolic(program.tape).run(program.objective, {program.shared: shared})
+    return LayeredSymbolicResult(problem, program, values, grads)
