@@ -293,7 +293,9 @@ def grade(key: str, submissions: tuple[str, ...], output_format: str, precision:
 
     KEY is a problem file whose grading: (or expected:) section says what is asked and for how many
     points, or a folder of per-student variant keys. SUBMISSIONS are answer sheets (YAML: student and
-    answers), CSV/TSV exports (a student column, one column per address), folders and globs.
+    answers), CSV/TSV exports (a student column, one column per address), folders and globs. Against
+    a key of several problems (YAML documents separated by ---), each address follows its problem's
+    number: "2: L".
     Exit 0 when every submission was graded, 1 when one could not be read at all, 2 for a bad key,
     bad usage or nothing to grade.
 

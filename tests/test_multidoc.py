@@ -371,13 +371,16 @@ def test_check_of_a_file_of_one_problem_has_no_place_in_json_or_junit(tmp_path):
 
 # -- backprop grade ------------------------------------------------------------------------------------------
 
-def test_grade_refuses_a_key_of_several_problems_in_one_line(tmp_path):
+def test_grade_takes_a_key_of_several_problems_whose_sheets_name_the_problem_of_each_answer(tmp_path):
+    """Graded in detail in test_grade_parts.py: here, an answer without its problem's number."""
     sheet = tmp_path / "ada.yaml"
-    sheet.write_text("student: ada\nanswers:\n  s: 1\n", encoding="utf-8")
-    result = invoke("grade", EXAMPLE, sheet)
-    assert result.exit_code == 2 and result.stdout == ""
-    assert result.stderr == (f"{EXAMPLE}:{SECOND}:1: error: expected a key that holds one problem, found 2 "
-                             "(YAML documents separated by ---) (grade each part with a key file of its own)\n")
+    sheet.write_text("student: ada\nanswers:\n  s: 1\n  '1: f': 0.731059\n", encoding="utf-8")
+    result = invoke("grade", EXAMPLE, sheet, "--format", "json")
+    assert result.exit_code == 0 and result.stderr == ""
+    [ada] = json.loads(result.stdout)["students"]
+    assert (ada["score"], ada["max_score"]) == (1, 18)
+    assert ada["errors"] == [{"answer": "s", "line": 3, "reason": "expected the address after its problem's number, "
+                              "from 1 to 2 (the key holds 2 problems), found 's' (did you mean '1: s'?)"}]
 
 
 # -- backprop explain and draw ---------------------------------------------------------------------------------

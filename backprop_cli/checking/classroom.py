@@ -1,5 +1,6 @@
-"""A class graded: one answer key (or a folder of per-student variant keys), every submission found in
-files, folders and globs, graded in one process or several, reported in the order found."""
+"""A class graded: one answer key (of one problem or several, or a folder of per-student variant keys),
+every submission found in files, folders and globs, graded in one process or several, reported in the
+order found."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ..read.files import read_parts
 from ..read.sheets import TABLE_SUFFIXES, read_sheets
 from .batch import SUFFIXES, collect
 from .grading import Key, Refused, SheetGrade, grade, read_key
+from .parts import PartedKey, grade_parts, read_parted_key
 
 SHEET_SUFFIXES = (*SUFFIXES, *TABLE_SUFFIXES)
 
@@ -19,14 +21,14 @@ SHEET_SUFFIXES = (*SUFFIXES, *TABLE_SUFFIXES)
 class Keys(Record):
     """The key, or the keys of the variants by student."""
 
-    shared: Key | None
-    by_student: dict[str, Key]
+    shared: Key | PartedKey | None
+    by_student: dict[str, Key | PartedKey]
 
-    def for_student(self, student: str) -> Key | None:
+    def for_student(self, student: str) -> Key | PartedKey | None:
         return self.shared if self.shared is not None else self.by_student.get(student)
 
     @property
-    def any(self) -> Key:
+    def any(self) -> Key | PartedKey:
         return self.shared if self.shared is not None else next(iter(self.by_student.values()))
 
 
@@ -54,19 +56,19 @@ class ClassGrades(Record):
 def read_keys(path: str) -> Keys:
     """A key file, or a folder of variant keys each naming its student (raises ProblemError)."""
     if not os.path.isdir(path):
-        return Keys(read_key(key_problem(path)), {})
+        return Keys(read_key_file(path), {})
     files, _ = collect([path])
-    by_student: dict[str, Key] = {}
+    by_student: dict[str, Key | PartedKey] = {}
     problems = []
     for file in files:
-        key = read_key(key_problem(file))
+        key = read_key_file(file)
         if key.student is None:
             problems.append(Diagnostic(file, 1, 1, "", "expected a variant key naming its student "
                                                        "(student: ...), found none"))
         elif key.student in by_student:
             problems.append(Diagnostic(file, 1, 1, "student", f"expected one key a student, found a second one "
                                                               f"for '{key.student}' "
-                                                              f"(first in {by_student[key.student].problem.source})"))
+                                                              f"(first in {by_student[key.student].source})"))
         else:
             by_student[key.student] = key
     if not by_student and not problems:
@@ -76,17 +78,15 @@ def read_keys(path: str) -> Keys:
     return Keys(None, by_student)
 
 
-def key_problem(path: str):
-    """The problem of a key file. A file of several problems is refused: a sheet's addresses name the
-    quantities of one problem, so each part is graded with a key of its own."""
+def read_key_file(path: str) -> Key | PartedKey:
+    """The key in a file: of its one problem, or of each of its problems (YAML documents separated by
+    ---), whose sheets name the problem before each address (raises ProblemError listing every problem
+    found)."""
     found = read_parts(path)
-    if len(found) > 1:
-        raise ProblemError([Diagnostic(path, found[1].line, 1, "", f"expected a key that holds one problem, found "
-                                       f"{len(found)} (YAML documents separated by ---)",
-                                       "grade each part with a key file of its own")])
-    if found[0].diagnostics:
-        raise ProblemError(found[0].diagnostics)
-    return found[0].problem
+    wrong = [diagnostic for part in found for diagnostic in part.diagnostics]
+    if wrong:
+        raise ProblemError(wrong)
+    return read_key(found[0].problem) if len(found) == 1 else read_parted_key(found)
 
 
 def submissions(paths: list[str]) -> tuple[list[str], list[Refused]]:
@@ -112,7 +112,7 @@ def grade_file(keys: Keys, path: str, rounding: int | None = None) -> list[Sheet
                                                             f"'{sheet.student}', who has none")]))
             continue
         try:
-            graded.append(grade(key, sheet, rounding))
+            graded.append((grade_parts if isinstance(key, PartedKey) else grade)(key, sheet, rounding))
         except Exception as exc:  # a bug of ours
             graded.append(Refused(sheet.source, [Diagnostic(sheet.source, 1, 1, "", internal_error(exc))]))
     return graded

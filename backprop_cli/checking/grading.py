@@ -61,6 +61,15 @@ class Key(Record):
     def student(self) -> str | None:
         return self.problem.student
 
+    @property
+    def source(self) -> str:
+        return self.problem.source
+
+    @property
+    def heading(self) -> str:
+        """The key's title, else its file's name."""
+        return self.problem.title or self.problem.source
+
 
 class Graded(Record):
     """One asked quantity of one sheet: what was written, the verdict, the points earned."""
@@ -78,6 +87,16 @@ class Graded(Record):
     mistake: str = ""  # the name of the mistake the reason names
 
 
+class PartScore(Record):
+    """One problem's share of a sheet graded against a key of several: its number, its title, the points
+    earned and the points it offers."""
+
+    number: int
+    title: str
+    score: float
+    total: float
+
+
 class SheetGrade(Record):
     """A sheet graded: one entry per asked quantity, in the key's order, and what it answered unasked."""
 
@@ -86,6 +105,7 @@ class SheetGrade(Record):
     unasked: list[str]  # addresses answered that the key does not ask
     total: float
     errors: list[Unreadable] = Fresh(list)  # answers whose address names nothing in the problem
+    parts: list[PartScore] = Fresh(list)  # against a key of several problems, the score of each
 
     @property
     def score(self) -> float:
@@ -102,9 +122,9 @@ class Refused(Record):
     diagnostics: list[Diagnostic]
 
 
-def read_key(problem) -> Key:
+def read_key(problem, line: int = 1) -> Key:
     """The questions and policy of a key (raises ProblemError for a grading: section or an expected:
-    answer that cannot be read)."""
+    answer that cannot be read; one that asks nothing is reported at ``line``, where its problem starts)."""
     f = Fields(problem.source)
     policy, questions = Policy(), []
     node = problem.grading
@@ -122,7 +142,7 @@ def read_key(problem) -> Key:
         questions = _expected_questions(problem, f)
     f.raise_if_any()
     if not questions:
-        raise ProblemError([Diagnostic(problem.source, 1, 1, "", "expected a key that asks for something (a "
+        raise ProblemError([Diagnostic(problem.source, line, 1, "", "expected a key that asks for something (a "
                                                                  "grading: questions: or an expected: section), "
                                                                  "found neither")])
     return Key(problem, questions, policy, solve(problem))
@@ -170,13 +190,13 @@ def grade(key: Key, sheet: Sheet, rounding: int | None = None) -> SheetGrade:
     """Every asked quantity of one sheet, judged and scored."""
     problem = key.problem
     resolve = kind_of(problem).resolve
-    by_address = {_where(q.address): q for q in key.questions}
+    by_address = {where(q.address): q for q in key.questions}
     read: dict[tuple, Answer | Unreadable] = {}
     unasked, readable = [], []
     errors = []
     for raw in sheet.answers:
         try:
-            question = by_address.get(_where(resolve(raw.text, problem)))
+            question = by_address.get(where(resolve(raw.text, problem)))
         except AddressError as exc:
             errors.append(Unreadable(raw.text, raw.line, raw.column, [
                 Diagnostic(sheet.source, raw.line, raw.column, raw.node.path, str(exc), exc.hint)],
@@ -191,13 +211,14 @@ def grade(key: Key, sheet: Sheet, rounding: int | None = None) -> SheetGrade:
         if question is None:
             unasked.append(raw.text)
         else:
-            read[_where(question.address)] = answer
+            read[where(question.address)] = answer
     verdicts = {id(v.answer): v for v in _judge(key, readable, rounding)}
-    answers = [_graded(q, read.get(_where(q.address)), verdicts, key) for q in key.questions]
+    answers = [_graded(q, read.get(where(q.address)), verdicts, key) for q in key.questions]
     return SheetGrade(sheet, answers, unasked, key.total, errors)
 
 
-def _where(address: Address) -> tuple:
+def where(address: Address) -> tuple:
+    """What an address names, however it is spelled: the same for two spellings of one quantity."""
     return address.kind, address.layer, address.index, address.name
 
 

@@ -57,7 +57,9 @@ def schema() -> dict:
                                      "never changes the problem.", {
                                          "student": _student(),
                                          "answers": _ref("answers", "The answers, address: value, as under "
-                                                                    "expected: in a problem."),
+                                                                    "expected: in a problem; against a key of "
+                                                                    "several problems, the problem's number "
+                                                                    "before each address ('2: L')."),
                                      }, required=("student",)),
             "layer": _layer(),
             "activation": _activation(),

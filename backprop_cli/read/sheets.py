@@ -4,9 +4,14 @@ A YAML sheet holds ``student: <id>`` and ``answers:`` (address → value, as und
 nothing else: a sheet can never change the problem. A CSV or TSV export from an LMS or a form has a
 ``student`` column and one column per address (the header is the address); each row is a sheet.
 Answers are kept as written, with their positions; they are read against the problem when graded.
+
+Against a key of several problems (YAML documents of one file), each address follows its problem's
+number and a colon: ``"2: dE/dw5"`` (quoted in YAML, or ``2:dE/dw5``), the same in a table's header.
 """
 
 from __future__ import annotations
+
+import re
 
 from ..engine.record import Record
 from ..errors import Diagnostic, ProblemError, did_you_mean
@@ -15,6 +20,7 @@ from .yaml_tree import Node, child_path, decode, parse, read_bytes
 
 SHEET_KEYS = ("student", "answers")
 TABLE_SUFFIXES = (".csv", ".tsv")
+_PART = re.compile(r"\s*([0-9]{1,18})\s*:(.*)", re.DOTALL)  # 2: dE/dw5 (no address starts with a digit)
 
 
 class RawAnswer(Record):
@@ -32,6 +38,20 @@ class Sheet(Record):
     student: str
     source: str  # the file, or file:row for a row of a table
     answers: list[RawAnswer]
+
+
+def part_of(text: str) -> tuple[int, str] | None:
+    """The problem's number and the address of an answer to a key of several problems (``2: E`` gives
+    ``(2, "E")``), or None when the text names no problem."""
+    found = _PART.fullmatch(text)
+    if found is None or not found.group(2).strip():
+        return None
+    return int(found.group(1)), found.group(2).strip()
+
+
+def part_address(number: int, text: str) -> str:
+    """An address of problem ``number`` of a key of several, as a sheet writes it: ``2: E``."""
+    return f"{number}: {text}"
 
 
 def read_sheets(path: str) -> list[Sheet]:

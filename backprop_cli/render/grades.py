@@ -38,18 +38,27 @@ def summary(grades: ClassGrades) -> list[Report]:
                      *(str(sheet.count(status)) for status in STATUSES)])
         if _notes(sheet):
             notes.append(f"{sheet.sheet.student}: {_notes(sheet)}")
-    key = grades.keys.any.problem
-    title = f"{key.title or key.source}: {len(grades.sheets)} submission{'s' if len(grades.sheets) != 1 else ''}"
+    title = f"{grades.keys.any.heading}: {len(grades.sheets)} submission{'s' if len(grades.sheets) != 1 else ''}"
     return [Report(title, [], [Table("grades", ["student", "score", "of", *STATUSES], rows, notes)])]
 
 
 def _notes(sheet: SheetGrade) -> str:
     notes = []
     if sheet.errors:
-        notes.append(f"{', '.join(e.text for e in sheet.errors)}: not an address of this problem")
+        notes.append(f"{', '.join(e.text for e in sheet.errors)}: {not_an_address(sheet)}")
     if sheet.unasked:
         notes.append(f"{', '.join(sheet.unasked)}: not asked")
     return "; ".join(notes)
+
+
+def not_an_address(sheet: SheetGrade) -> str:
+    """What an unreadable address is not: one of the problem, or of the key's problems."""
+    return "not an address of the key's problems" if sheet.parts else "not an address of this problem"
+
+
+def of_each_part(sheet: SheetGrade) -> str:
+    """Against a key of several problems, the score of each: ``problem 1: 3 of 4; problem 2: 4 of 6``."""
+    return "; ".join(f"problem {p.number}: {points(p.score)} of {points(p.total)}" for p in sheet.parts)
 
 
 def details(grades: ClassGrades, precision: int = 6) -> list[Report]:
@@ -61,8 +70,9 @@ def details(grades: ClassGrades, precision: int = 6) -> list[Report]:
         rows += [[e.text, e.written or "—", "—", MARKS["unreadable"], "0", e.reason] for e in sheet.errors]
         rows += [[text, "", "", "not asked", "", ""] for text in sheet.unasked]
         table = laid_out("answers", ["answer", "written", "correct", "verdict", "points", "why"], rows)
+        parts = f" ({of_each_part(sheet)})" if sheet.parts else ""
         built.append(Report(f"{sheet.sheet.student} ({sheet.sheet.source}): {points(sheet.score)} of "
-                            f"{points(sheet.total)}", [], [table]))
+                            f"{points(sheet.total)}{parts}", [], [table]))
     return built
 
 
@@ -108,11 +118,14 @@ def document(grades: ClassGrades) -> dict[str, Any]:
 
 
 def _student(sheet: SheetGrade) -> dict[str, Any]:
+    parts = {"parts": [{"part": p.number, "title": p.title, "score": p.score, "max_score": p.total}
+                       for p in sheet.parts]} if sheet.parts else {}
     return {
         "student": sheet.sheet.student,
         "source": sheet.sheet.source,
         "score": sheet.score,
         "max_score": sheet.total,
+        **parts,
         "answers": [{
             "answer": g.question.text,
             "verdict": g.status,

@@ -1,5 +1,5 @@
 """Gradescope's autograder results (``results.json``): the score, and one test per asked quantity with
-its points and the feedback a student reads."""
+its points and the feedback a student reads (named ``2: E`` for a key of several problems)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ import json
 from typing import Any
 
 from ..checking.grading import Graded, SheetGrade
-from .grades import MARKS, points
+from .grades import MARKS, not_an_address, of_each_part, points
 from .json import array
 
 
 def results(sheet: SheetGrade) -> dict[str, Any]:
     """One student's results.json, as the autograder specification lays it out."""
-    lines = [f"{sheet.sheet.student}: {points(sheet.score)} of {points(sheet.total)} points"]
-    lines += [f"{e.text}: not an address of this problem ({e.reason})" for e in sheet.errors]
+    lines = [f"{sheet.sheet.student}: {points(sheet.score)} of {points(sheet.total)} points"
+             + (f" ({of_each_part(sheet)})" if sheet.parts else "")]
+    lines += [f"{e.text}: {not_an_address(sheet)} ({e.reason})" for e in sheet.errors]
     lines += [f"{text}: not asked" for text in sheet.unasked]
     return {
         "score": sheet.score,
