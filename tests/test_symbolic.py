@@ -169,3 +169,31 @@ def test_a_layered_network_with_symbols_among_its_parameters():
     report = bp.check(bp.loads(LAYERED + 'expected:\n  dL/dw: "(σ(tanh(2w + b)/2) - 1) σ\'(tanh(2w+b)/2) (1/2) '
                                          '(1 - tanh(2w+b)^2) 2"\n'))
     assert report.failed == 0 and report.passed == 1
+
+
+def test_symbols_written_in_entries_inputs_and_targets_named_by_the_sheet():
+    text = """
+names: {w5: w^(2)_11, w1: w^(1)_11, b1: b^(1)_1, x: x_1, y: y_1}
+network:
+  inputs: 2
+  layers:
+    - {name: hidden, units: 1, activation: identity, weights: [[symbol, 0.5]], bias: [symbol]}
+    - {name: out, units: 1, activation: sigmoid, weights: [[symbol]], bias: [0]}
+input: [symbol, 2]
+target: [symbol]
+loss: {kind: squared_error, factor: 1/2}
+expected:
+  dL/dw5: "(σ(w5 (w1 x + 1 + b1)) - y) σ'(w5 (w1 x + 1 + b1)) (w1 x + 1 + b1)"
+"""
+    problem = bp.loads(text)
+    assert problem.symbols == ("w1", "b1", "w5", "x", "y")
+    w1, b1, w5, x, y = sympy.symbols("w1 b1 w5 x y", real=True)
+    h = w1 * x + sympy.Rational(1, 2) * 2 + b1
+    loss = (1 / (1 + sympy.exp(-w5 * h)) - y) ** 2 / 2
+    result = bp.solve(problem)
+    assert sympy.simplify((result.loss - loss).rewrite(sympy.exp)) == 0
+    report = bp.check(problem)
+    assert report.passed == 1 and report.failed == 0
+    unnamed = bp.solve(bp.loads(text.replace("names: {w5: w^(2)_11, w1: w^(1)_11, b1: b^(1)_1, x: x_1, y: y_1}\n", "")
+                                .split("expected:")[0]))
+    assert unnamed.problem.symbols == ("w^(1)_11", "b^(1)_1", "w^(2)_11", "x_1", "y_1")  # the tables' names

@@ -179,7 +179,8 @@ class Problem(Record):
     names: dict = Fresh(dict)  # a sheet's own names for quantities (w5 -> the address of w^(2)_11)
     convention: str | None = None  # the profile named under convention:, None when none is
     part: tuple[int, int] = (1, 1)  # its number, and how many problems its file holds (documents split by ---)
-    symbols: tuple[str, ...] = ()  # parameters written `symbol`: the problem is worked in formulas
+    symbols: tuple[str, ...] = ()  # parameters and entries written `symbol`: the problem is worked in formulas
+    data_symbols: dict = Fresh(dict)  # "input" or "target" -> {(sample, unit): the symbol written there}
 
     @cached_property
     def shared_index(self) -> dict[str, int]:

@@ -38,7 +38,9 @@ class _Reader:
         self.convention: str | None = None  # the profile named under convention:
         self.profile = profiles.PROFILES["default"]  # its defaults for the keys the file leaves out
         self.folded_by = ""  # where network.fold_bias came from, when from the convention
-        self.symbols: list[str] = []  # parameters written `symbol`
+        self.symbols: list[str] = []  # parameters and entries written `symbol`
+        self.data_symbols: dict = {}  # "input" or "target" -> {(sample, unit): symbol}
+        self.label = None  # the name of a symbol written in the entries being read
 
     # -- top level -------------------------------------------------------------------------------
     def problem(self, tree: Node) -> Problem:
@@ -48,6 +50,7 @@ class _Reader:
         title = sections.title(top, f)
         notation = sections.conventions(top, f, sections.notation(top, f, NOTATIONS[profile.notation]),
                                         profile.delta_sign)
+        self.notation = notation
         if "parameters" in top:
             self.shared_parameters(top["parameters"])
         samples_are = f.choice(top["samples_are"], ("rows", "columns")) if "samples_are" in top else "rows"
@@ -79,9 +82,11 @@ class _Reader:
                           targets=targets, loss=loss, training=training, notation=notation,
                           student=sections.student(top, f), grading=top.get("grading"),
                           shared=tuple(self.shared.values()), samples_are=samples_are, check=settings,
-                          convention=self.convention, symbols=tuple(self.symbols))
+                          convention=self.convention, symbols=tuple(self.symbols),
+                          data_symbols=self.data_symbols)
         if "names" in top:
             problem.names = self.names(top["names"], problem)
+            _symbols_renamed(problem)
         sections.expected(problem, top, f, "resolve_layered")
         return problem
 
@@ -223,6 +228,9 @@ class _Reader:
         what = "units × inputs" if orientation == "out_in" else "inputs × units"
         if folded:
             what += ", bias included"
+        n = self.notation
+        offsets = (0 if folded and orientation == "in_out" else 1, 0 if folded and orientation == "out_in" else 1)
+        self.label = lambda position: f"{n.weight}^({index})_{_index(position, offsets)}"  # a symbol's name
         weights = self.entries(keys["weights"], (rows, cols), f"layer '{name}' ({what})",
                                "weights" in frozen, [seed, index, 0], fan_in, units)
         bias, sign = None, 1.0
@@ -236,6 +244,8 @@ class _Reader:
                 f.error(keys[key], f"expected no separate {key}: network.fold_bias{self.folded_by} puts the bias in "
                                    "the weights", hint)
                 continue
+            symbol = n.bias if key == "bias" else n.threshold
+            self.label = lambda position, symbol=symbol: f"{symbol}^({index})_{position[0] + 1}"
             bias = self.entries(keys[key], (units,), f"layer '{name}' (one per unit)", key in frozen,
                                 [seed, index, 1], fan_in, units, layer_name=name, key=key)
             sign = key_sign
@@ -316,7 +326,12 @@ class _Reader:
                 continue
             named = isinstance(item.value, str) and item.value in self.shared  # even pi or e
             number = None if named else as_number(item.value)
-            if named:
+            if item.value == SYMBOL:  # a symbol of its own, named as the table names the entry
+                label = self.label(index)
+                self.symbols.append(label)
+                self.shared[label] = SharedParameter(label, float(probe(len(self.symbols))), frozen)
+                shared[index] = label
+            elif named:
                 shared[index] = item.value
             elif number is None:
                 self.f.error(item, f"expected a number, null (no connection) or a parameter name, found "
@@ -435,11 +450,26 @@ class _Reader:
         if not rows[0]:
             self.f.error(node, "expected at least one sample, found none")
             return None
-        numbers = [[self.f.number(item) for item in row] for row in rows]
+        marked = {}  # (row, column) of the file -> the symbol written there
+        for r, row in enumerate(rows):
+            for c, item in enumerate(row):
+                if item.value == SYMBOL:
+                    marked[r, c] = None
+        numbers = [[float(probe(len(self.symbols) + 1 + r * len(row) + c)) if (r, c) in marked else self.f.number(item)
+                    for c, item in enumerate(row)] for r, row in enumerate(rows)]
         if any(n is None for row in numbers for n in row):
             return None
         array = np.array(numbers, dtype=float)
-        return array.T.copy() if nested and samples_are == "columns" else array
+        columns = nested and samples_are == "columns"
+        if marked:
+            symbol = self.notation.input if what == "input" else "y"
+            single = len(rows) == 1 if not columns else len(rows[0]) == 1
+            for r, c in marked:
+                sample, unit = (c, r) if columns else (r, c)
+                name = f"{symbol}_{unit + 1}" if single else f"{symbol}_{sample + 1},{unit + 1}"
+                self.symbols.append(name)
+                self.data_symbols.setdefault(what, {})[sample, unit] = name
+        return array.T.copy() if columns else array
 
     def check_numbers(self, node: Node) -> None:
         """Check every value of a number, list or matrix whose expected shape is unknown or wrong."""
@@ -447,3 +477,39 @@ class _Reader:
             for leaf in item.value if item.is_sequence else [item]:
                 self.f.number(leaf)
 
+
+
+def _index(position: tuple[int, ...], offsets: tuple[int, ...]) -> str:
+    """Matrix indices as the tables write them: from 1 (0 for a folded bias), commas past 9."""
+    indices = [str(p + o) for p, o in zip(position, offsets)]
+    return ("," if any(len(i) > 1 for i in indices) else "").join(indices)
+
+
+def _symbols_renamed(problem: Problem) -> None:
+    """Symbols take the sheet's own names (``names: {w5: w^(2)_11}``), so that answers can write them."""
+    renamed = {}
+    for alias, address in problem.names.items():
+        if address.after:
+            continue
+        old = None
+        if address.kind == "shared":
+            old = address.name
+        elif address.kind in ("input", "target") and address.index is not None:
+            marked = problem.data_symbols.get(address.kind, {})
+            position = address.index if len(address.index) == 2 else (0, address.index[0])
+            if problem.samples_are == "columns" and len(address.index) == 2:
+                position = position[::-1]
+            old = marked.get(position)
+        if old in problem.symbols:
+            renamed[old] = alias
+    if not renamed:
+        return
+    for spec in problem.network.layers:
+        for entries in (spec.weights, spec.bias):
+            if entries is not None:
+                entries.shared.update({k: renamed.get(v, v) for k, v in entries.shared.items()})
+    for marked in problem.data_symbols.values():
+        marked.update({k: renamed.get(v, v) for k, v in marked.items()})
+    problem.shared = tuple(p._replace(name=renamed.get(p.name, p.name)) for p in problem.shared)
+    problem.symbols = tuple(renamed.get(name, name) for name in problem.symbols)
+    problem.__dict__.pop("shared_index", None)  # worked out again with the new names

@@ -188,5 +188,14 @@ def solve_layered(problem) -> LayeredSymbolicResult:
     for i, parameter in enumerate(problem.shared):
         if parameter.name in problem.symbols:
             shared[i] = sympy.Symbol(parameter.name, real=True)
-    values, grads = Symbolic(program.tape).run(program.objective, {program.shared: shared})
+    leaves = {program.shared: shared}
+    for what, label in (("input", ("act", 0)), ("target", ("target",))):
+        marked = problem.data_symbols.get(what)
+        if marked:
+            slot = program.tape.slots[label]
+            data = constant(program.tape.values[slot])
+            for position, name in marked.items():
+                data[position] = sympy.Symbol(name, real=True)
+            leaves[slot] = data
+    values, grads = Symbolic(program.tape).run(program.objective, leaves)
     return LayeredSymbolicResult(problem, program, values, grads)
