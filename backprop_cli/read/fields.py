@@ -134,3 +134,11 @@ def as_number(value: object) -> float | None:
         return None
     return None
 
+
+SYMBOL = "symbol"  # a value the problem keeps as a symbol: it is worked in formulas
+
+
+def probe(count: int) -> float:
+    """The number the ``count``-th symbol is recorded with (shapes and names are checked on it; its value
+    is never shown): distinct, positive, not a round number."""
+    return 0.5 + 0.37 * (count + 1)

@@ -16,7 +16,7 @@ from ..engine.graph import ShapeError, evaluate
 from ..engine.model import MAX_VALUES, FormulaNode, GraphProblem
 from ..engine.tape import Tape
 from . import sections
-from .fields import Fields, as_number
+from .fields import SYMBOL, Fields, as_number, probe
 from .yaml_tree import Node
 
 TOP_KEYS = ("title", "description", "notation", "graph", "target", "loss", "upstream", "train",
@@ -147,15 +147,6 @@ def _named(node: Node, f: Fields, what: str):
     return {k: v for k, v in node.value.items() if re.fullmatch(_NAME, k) and not k.startswith("__")}
 
 
-SYMBOL = "symbol"  # the value of an input or parameter that the problem works in formulas
-
-
-def probe(count: int) -> np.ndarray:
-    """The number a symbol is recorded with (shapes and names are checked on it; its value is never
-    shown): distinct, positive, not a round number."""
-    return np.array(0.5 + 0.37 * (count + 1))
-
-
 def _symbol_names(node: Node) -> list | None:
     """The names of a vector or matrix of symbols written as lists of names (``[d0, d1, d2]``,
     ``[[w11, w12], [w21, w22]]``), else None."""
@@ -184,7 +175,7 @@ def _value(child: Node, f: Fields, name: str, symbols: list[str], symbolic: dict
     if child.value == SYMBOL:
         symbols.append(name)
         symbolic[name] = name
-        return probe(len(symbols))
+        return np.array(probe(len(symbols)))
     names = _symbol_names(child)
     if names is not None:
         flat = _flat(names)

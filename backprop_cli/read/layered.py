@@ -13,8 +13,7 @@ from ..engine.model import MAX_VALUES, NOTATIONS, Activation, Entries, Layer, Ne
 from ..engine.ops import ACTIVATIONS
 from ..errors import did_you_mean
 from . import profiles, sections
-from .fields import Fields, as_number
-from .graph import SYMBOL, probe
+from .fields import SYMBOL, Fields, as_number, probe
 from .yaml_tree import Node
 
 TOP_KEYS = ("title", "description", "convention", "notation", "parameters", "network", "input", "target",
