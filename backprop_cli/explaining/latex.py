@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .maths import Call, Elided, Node, Num, Op, Partial, State, Sym, Verbatim, number, precedence, signed
+from .maths import Call, Elided, Node, Num, Op, Partial, State, Sym, Verbatim, number, operands, signed
 from .text import parts, text as plain
 
 GREEK = {"α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\varepsilon", "η": r"\eta",
@@ -120,24 +120,19 @@ def math(node: Node, precision: int = 6) -> str:
             return name + _paren(", ".join(spell(a) for a in node.args))
         return operation(node)
 
-    def grouped(node: Node, tighter_than: int) -> str:
-        shown = spell(node)
-        return _paren(shown) if precedence(node) <= tighter_than else shown
-
     def operation(node: Op) -> str:
-        op, args = node.op, node.args
+        op, shown = node.op, operands(node, spell, _paren)
         if op == "+":
-            return spell(args[0]) + "".join(f" + {grouped(a, 3) if signed(a) else spell(a)}" for a in args[1:])
+            return " + ".join(shown)
         if op == "-":
-            return f"{spell(args[0])} - {grouped(args[1], 3 if signed(args[1]) else 1)}"
+            return f"{shown[0]} - {shown[1]}"
         if op == "*":
-            return r" \cdot ".join(grouped(a, 3 if i or signed(a) else 1) for i, a in enumerate(args))
+            return r" \cdot ".join(shown)
         if op == "/":
-            return rf"\frac{{{spell(args[0])}}}{{{spell(args[1])}}}"
+            return rf"\frac{{{spell(node.args[0])}}}{{{spell(node.args[1])}}}"
         if op == "neg":
-            return f"-{grouped(args[0], 3)}"
-        base, exponent = args
-        return f"{{{grouped(base, 4)}}}^{{{spell(exponent)}}}"
+            return f"-{shown[0]}"
+        return f"{{{shown[0]}}}^{{{spell(node.args[1])}}}"
 
     return spell(node)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .maths import Call, Elided, Node, Num, Op, Partial, State, Sym, Verbatim, number, precedence, signed
+from .maths import Call, Elided, Node, Num, Op, Partial, State, Sym, Verbatim, number, operands
 
 FUNCTIONS = {"sigma": "σ", "sigma'": "σ'", "ln": "ln"}
 
@@ -85,25 +85,15 @@ def math(node: Node, precision: int = 6) -> str:
             return f"<mrow>{shown}{_paren(args)}</mrow>"
         return operation(node)
 
-    def grouped(node: Node, tighter_than: int) -> str:
-        shown = spell(node)
-        return _paren(shown) if precedence(node) <= tighter_than else shown
-
     def operation(node: Op) -> str:
-        op, args = node.op, node.args
-        if op == "+":
-            inner = spell(args[0]) + "".join(
-                f"<mo>+</mo>{grouped(a, 3) if signed(a) else spell(a)}" for a in args[1:])
-        elif op == "-":
-            inner = f"{spell(args[0])}<mo>−</mo>{grouped(args[1], 3 if signed(args[1]) else 1)}"
-        elif op == "*":
-            inner = "<mo>·</mo>".join(grouped(a, 3 if i or signed(a) else 1) for i, a in enumerate(args))
-        elif op == "/":
-            return f"<mfrac>{spell(args[0])}{spell(args[1])}</mfrac>"
-        elif op == "neg":
-            inner = f"<mo>−</mo>{grouped(args[0], 3)}"
-        else:
-            return f"<msup>{grouped(args[0], 4)}{spell(args[1])}</msup>"
-        return f"<mrow>{inner}</mrow>"
+        op, shown = node.op, operands(node, spell, _paren)
+        if op == "/":
+            return f"<mfrac>{spell(node.args[0])}{spell(node.args[1])}</mfrac>"
+        if op == "^":
+            return f"<msup>{shown[0]}{spell(node.args[1])}</msup>"
+        if op == "neg":
+            return f"<mrow><mo>−</mo>{shown[0]}</mrow>"
+        sign = {"+": "<mo>+</mo>", "-": "<mo>−</mo>", "*": "<mo>·</mo>"}[op]
+        return f"<mrow>{sign.join(shown)}</mrow>"
 
     return spell(node)

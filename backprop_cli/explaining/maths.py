@@ -149,6 +149,25 @@ def signed(node: Node) -> bool:
     return precedence(node) == 3
 
 
+def operands(node: Op, spell, paren) -> list[str]:
+    """Each operand of an operator spelt, in parentheses where the operator needs them: the same rules in
+    every format (a format that draws a fraction bar or raises an exponent groups those on its own)."""
+    op, args = node.op, node.args
+    if op == "+":
+        tight = [None] + [3 if signed(a) else None for a in args[1:]]  # None: never in parentheses
+    elif op == "-":
+        tight = [None, 3 if signed(args[1]) else 1]
+    elif op == "*":
+        tight = [3 if i or signed(a) else 1 for i, a in enumerate(args)]
+    elif op == "/":
+        tight = [1, 3]
+    elif op == "neg":
+        tight = [3]
+    else:
+        tight = [4, 4]
+    return [paren(spell(a)) if t is not None and precedence(a) <= t else spell(a) for a, t in zip(args, tight)]
+
+
 def number(value: float, precision: int) -> str:
     """A value to ``precision`` significant digits, with a real minus sign."""
     if value != value:
@@ -182,26 +201,22 @@ def text(node: Node, precision: int = 6) -> str:
             return f"{name}({', '.join(spell(a) for a in node.args)})"
         return operation(node)
 
-    def grouped(node: Node, tighter_than: int) -> str:
-        shown = spell(node)
-        return f"({shown})" if precedence(node) <= tighter_than else shown
-
     def operation(node: Op) -> str:
-        op, args = node.op, node.args
+        op, shown = node.op, operands(node, spell, lambda inner: f"({inner})")
         if op == "+":
-            return spell(args[0]) + "".join(f" + {grouped(a, 3) if signed(a) else spell(a)}" for a in args[1:])
+            return " + ".join(shown)
         if op == "-":
-            return f"{spell(args[0])} − {grouped(args[1], 1) if not signed(args[1]) else grouped(args[1], 3)}"
+            return f"{shown[0]} − {shown[1]}"
         if op == "*":
-            return " · ".join(grouped(a, 3 if i or signed(a) else 1) for i, a in enumerate(args))
+            return " · ".join(shown)
         if op == "/":
-            return f"{grouped(args[0], 1)} / {grouped(args[1], 3)}"
+            return f"{shown[0]} / {shown[1]}"
         if op == "neg":
-            return f"−{grouped(args[0], 3)}"
-        base, exponent = args
+            return f"−{shown[0]}"
+        exponent = node.args[1]
         if isinstance(exponent, Num) and exponent.value == 2:
-            return f"{grouped(base, 4)}²"
-        return f"{grouped(base, 4)}^{grouped(exponent, 4)}"
+            return f"{shown[0]}²"
+        return f"{shown[0]}^{shown[1]}"
 
     return spell(node)
 
