@@ -118,7 +118,7 @@ class _Writer:
     # sections ------------------------------------------------------------------------------------
 
     def solution(self, precision: int) -> Solution:
-        from ..render.layered import _convention_lines
+        from ..render.layered import convention_lines
         sections = []
         for s in self.shown_samples():
             sections.append(Section(self.titled("forward pass", s), self.forward(s)))
@@ -136,7 +136,7 @@ class _Writer:
             sections[0].notes.append(f"the first {MAX_UNITS} units of each layer are worked out; the others "
                                      "follow the same formulas (backprop run lists every value)")
         title = self.problem.title or self.problem.source
-        return Solution(title, _convention_lines(self.problem, self.n, self.result.batch), sections, precision)
+        return Solution(title, convention_lines(self.problem, self.n, self.result.batch), sections, precision)
 
     def titled(self, title: str, s: int) -> str:
         return title if self.samples == 1 else f"{title}, sample {s + 1}"

@@ -37,10 +37,11 @@ def build(result: Result, precision: int = 6) -> Report:
         tables += [history_table(result, fmt), _final_table(result, fmt)]
     if result.trained:
         tables.append(_after_table(result, fmt))
-    return Report(problem.title or problem.source, _convention_lines(problem, n, result.batch), tables)
+    return Report(problem.title or problem.source, convention_lines(problem, n, result.batch), tables)
 
 
-def _convention_lines(problem: Problem, n: Notation, batch: np.ndarray | None = None) -> list[str]:
+def convention_lines(problem: Problem, n: Notation, batch: np.ndarray | None = None) -> list[str]:
+    """The conventions of a layered problem in words: its shape, its rule, its δ, its update."""
     net = problem.network
     shape = " → ".join([str(net.inputs)] + [
         f"{layer.units} ({'/'.join(dict.fromkeys(str(a) for a in layer.activations))})" for layer in net.layers])
