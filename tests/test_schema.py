@@ -24,7 +24,7 @@ from backprop_cli.read.profiles import PROFILES
 from backprop_cli.read.sections import OPTIMIZER_SETTINGS
 from backprop_cli.read.sheets import SHEET_KEYS, read_yaml_sheet
 from backprop_cli.read.yaml_tree import Node, parse
-from conftest import PROBLEM_FILES, PROBLEMS, ROOT, SYMBOLIC_FILES
+from conftest import MULTI_PROBLEM_FILES, PROBLEM_FILES, PROBLEMS, ROOT, SYMBOLIC_FILES
 
 jsonschema = pytest.importorskip("jsonschema")
 
@@ -151,6 +151,18 @@ def test_every_file_in_problems_is_valid_as_the_reader_finds_it(path):
     text = path.read_text(encoding="utf-8")
     assert reader_refuses(text) == (path.name == "fay.yaml")  # fay's sheet changes the problem
     assert (schema_errors(text) != []) == (path.name == "fay.yaml")
+
+
+@pytest.mark.parametrize("path", MULTI_PROBLEM_FILES, ids=lambda p: str(p.relative_to(PROBLEMS)))
+def test_every_problem_of_a_file_of_several_is_valid(path):
+    """An editor checks each YAML document of a file on its own, and so does the schema."""
+    import yaml
+    from backprop_cli.read.files import load_all
+    problems = load_all(str(path))
+    documents = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+    assert len(documents) == len(problems) >= 2
+    for document in documents:
+        assert list(VALIDATOR.iter_errors(document)) == []
 
 
 @pytest.mark.parametrize("path", sorted(PROBLEMS.rglob("*.yaml")), ids=lambda p: str(p.relative_to(PROBLEMS)))
