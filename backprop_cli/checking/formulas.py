@@ -165,7 +165,8 @@ def _scalar(answer, written, correct, names: dict, problem) -> Verdict:
     if not mistake:
         mistake, reason = _derivative_swapped(answer, problem, mine, points) or (mistake, reason)
         reason = reason or "not explained by a usual mistake"
-    where = next((p for p, a, b in zip(points, mine, right) if np.isfinite(a) and np.isfinite(b)), points[0])
+    where = next((p for p, a, b in zip(points, mine, right)  # a point where the two differ, to see it there
+                  if np.isfinite(a) and np.isfinite(b) and not np.isclose(a, b, rtol=1e-9, atol=1e-12)), points[0])
     at = ", ".join(f"{s} = {float(v):.4g}" for s, v in where.items())
     shown = f"at {at} yours gives {_at(written, where):.6g}, the correct formula {_at(correct, where):.6g}"
     return Verdict(answer, correct, "wrong", f"{reason}; {shown}", mistake=mistake)
