@@ -124,6 +124,7 @@ def test_the_sheets_symbolic_answers():
                 wrong[name, verdict.answer.address.text] = verdict.mistake
     assert wrong == {("assignment4-q2-symbolic.yaml", "dL/dx1"): "term left out",
                      ("dl-hw3-q2-regression-symbolic.yaml", "dL/dw1"): "factor swapped",
+                     ("dl-hw3-q2b-symbolic.yaml", "dL/dw1"): "factor swapped",
                      ("ece421-hw6-q2e-symbolic.yaml", "dL/dx3"): ""}  # 2γ for 2Δ: no usual mistake gives it
     assert (PROBLEMS / "keys" / "assignment4-q2-symbolic.yaml").exists()
 
