@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..engine.record import Fresh, Record
 from ..errors import Diagnostic, ProblemError
 from .fields import Fields
-from .yaml_tree import Node, compose, decode, empty_file, is_empty, opening, read_bytes, tree
+from .yaml_tree import Node, compose, decode, empty_file, is_empty, one_root, opening, read_bytes, tree
 
 
 class Part(Record):
@@ -53,14 +53,8 @@ def load(path: str):
 
 def loads(text: str, filename: str = "<string>"):
     """Validate and build a problem from YAML text of one document (raises ProblemError)."""
-    roots = compose(text, filename)
-    if not roots:
-        raise empty_file(filename)
-    if len(roots) > 1:
-        line, column = opening(text, roots[1])
-        raise ProblemError([Diagnostic(filename, line, column, "", f"expected one problem, found {len(roots)} "
-                                       "(YAML documents separated by ---)", "load_all reads every one")])
-    return build(tree(roots[0], filename), filename)
+    root = one_root(text, filename, "problem", "YAML documents separated by ---", "load_all reads every one")
+    return build(tree(root, filename), filename)
 
 
 def load_all(path: str) -> list:

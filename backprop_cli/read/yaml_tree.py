@@ -320,14 +320,20 @@ def empty_file(filename: str) -> ProblemError:
 def parse(text: str, filename: str) -> Node:
     """Parse YAML text of one document into a positioned node tree; raise ProblemError on anything but
     plain data, and for a text of several documents."""
+    return tree(one_root(text, filename, "YAML document", "separated by ---"), filename)
+
+
+def one_root(text: str, filename: str, what: str, how: str, hint: str = ""):
+    """The one composed document of a text; an empty text, or a second document (at its ---), is an
+    error that counts the documents as ``what``s (``how`` they are written, ``hint`` what to do)."""
     roots = compose(text, filename)
     if not roots:
         raise empty_file(filename)
     if len(roots) > 1:
         line, column = opening(text, roots[1])
-        raise ProblemError([Diagnostic(filename, line, column, "", f"expected one YAML document, found {len(roots)} "
-                                                                   "(separated by ---)")])
-    return tree(roots[0], filename)
+        raise ProblemError([Diagnostic(filename, line, column, "", f"expected one {what}, found {len(roots)} "
+                                                                   f"({how})", hint)])
+    return roots[0]
 
 
 def read(path: str) -> Node:
