@@ -31,6 +31,8 @@ def _solution(name: str, **how):
 def test_saved_solutions(case, suffix):
     shown = FORMATS[suffix](_solution(case))
     golden = GOLDEN / (case.replace("/", "__").removesuffix(".yaml") + "." + suffix)
+    if (case, suffix) == ("mazur.yaml", "html"):  # the page the README links is that saved file
+        golden = ROOT / "problems" / "mazur.html"
     if os.environ.get("BACKPROP_UPDATE_GOLDEN"):
         golden.parent.mkdir(exist_ok=True)
         golden.write_text(shown, encoding="utf-8")
